@@ -1,0 +1,340 @@
+"""Benchmark phases, each run in its own process by ``benchmarks.run``.
+
+A phase in its own process has its own peak RSS (read by the parent with ``os.wait4``) and starts
+from a cold interpreter, so one phase's caches never flatter the next. Each phase prints one JSON
+object as the last line of its stdout.
+
+    python -m benchmarks.phases index --corpus PATH --index-dir DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import math
+import shutil
+import sys
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bot.evaluation.metrics import percentile
+from bot.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from index.embedding import Embedder
+
+Result = dict[str, Any]
+
+
+def timed_each(func: Callable[[str], object], inputs: Sequence[str]) -> list[float]:
+    """Milliseconds of ``func`` on each input, one call at a time."""
+    times = []
+    for value in inputs:
+        started = time.perf_counter()
+        func(value)
+        times.append((time.perf_counter() - started) * 1000.0)
+    return times
+
+
+def p50_p95(values: Sequence[float]) -> dict[str, float]:
+    return {"p50": round(percentile(values, 50), 1), "p95": round(percentile(values, 95), 1)}
+
+
+def dir_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def live_generation(index_dir: Path) -> Path:
+    from index.store import IndexStore
+
+    return IndexStore(index_dir).require_current()
+
+
+def chunk_texts(index_dir: Path) -> tuple[list[int], list[str], list[str]]:
+    """(chunk ids, article ids, embedded texts) of an index, exactly what its model embedded."""
+    from index.metadb import DB_FILE, MetaDB
+
+    db = MetaDB(live_generation(index_dir) / DB_FILE, readonly=True)
+    try:
+        chunks = list(db.all_chunks())
+    finally:
+        db.close()
+    return (
+        [c.id for c in chunks],
+        [c.article_id for c in chunks],
+        [c.embedding_text() for c in chunks],
+    )
+
+
+def settings_for(index_dir: Path) -> Settings:
+    return load_settings(index_dir=index_dir)
+
+
+def read_questions(path: Path, limit: int) -> list[str]:
+    """Questions alternating between languages, so latency covers English and French alike."""
+    by_lang: dict[str, list[str]] = {}
+    for line in path.read_text("utf-8").splitlines():
+        if line.strip():
+            record = json.loads(line)
+            by_lang.setdefault(str(record.get("lang", "")), []).append(str(record["question"]))
+    mixed = [q for group in zip(*by_lang.values(), strict=False) for q in group]
+    return mixed[:limit]
+
+
+# --- indexing -------------------------------------------------------------------------------
+
+
+def phase_index(corpus: Path, index_dir: Path, eval_cache: Path | None) -> Result:
+    """A fresh newsbot build; with ``eval_cache``, into the directory `newsbot eval` will reuse."""
+    from bot.evaluation.runner import cache_key
+    from bot.runtime import make_build_config, make_embedder
+    from index.builder import build_index
+    from index.store import IndexStore
+
+    settings = settings_for(index_dir)
+    started = time.perf_counter()
+    embedder = make_embedder(settings)
+    load_seconds = time.perf_counter() - started
+    if eval_cache is not None:
+        index_dir = eval_cache / cache_key([corpus], settings, embedder)
+    shutil.rmtree(index_dir, ignore_errors=True)
+    report = build_index(IndexStore(index_dir), [corpus], embedder, make_build_config(settings))
+    return {
+        "index_dir": str(index_dir),
+        "articles": report.articles,
+        "chunks": report.chunks,
+        "embedded_chunks": report.embedded_chunks,
+        "seconds": round(report.seconds, 2),
+        "embed_seconds": round(report.embed_seconds, 2),
+        "articles_per_s": round(report.articles / report.seconds, 2),
+        "chunks_per_s": round(report.embedded_chunks / report.seconds, 2),
+        "index_bytes": dir_bytes(live_generation(index_dir)),
+        "model_load_seconds": round(load_seconds, 2),
+        "precision": str(getattr(embedder, "precision", "float32")),
+    }
+
+
+def phase_encode(index_dir: Path) -> Result:
+    """The baseline: one plain ``SentenceTransformer.encode`` over the same chunk texts."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from index.embedding import default_model_path
+    from index.store import Manifest
+
+    manifest = Manifest.read(live_generation(index_dir))
+    _, _, texts = chunk_texts(index_dir)
+    batch_size = settings_for(index_dir).batch_size
+    started = time.perf_counter()
+    model = SentenceTransformer(str(default_model_path()), device="cpu")
+    if manifest.precision == "bfloat16":
+        model.to(torch.bfloat16)
+    load_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    model.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
+    seconds = time.perf_counter() - started
+    return {
+        "articles": manifest.articles,
+        "chunks": len(texts),
+        "seconds": round(seconds, 2),
+        "articles_per_s": round(manifest.articles / seconds, 2),
+        "chunks_per_s": round(len(texts) / seconds, 2),
+        "model_load_seconds": round(load_seconds, 2),
+        "precision": manifest.precision,
+    }
+
+
+# --- a 100k-chunk index without 100k embeddings ----------------------------------------------
+
+
+class BorrowedEmbedder:
+    """The real model's identity and tokenizer; vectors from an already embedded index.
+
+    A chunk whose text the source index embedded gets its real vector; any other chunk gets a
+    real vector of another chunk plus small noise (renormalised). FAISS then holds as many
+    vectors as there are chunks, and BM25 and SQLite hold real text; only those dense vectors
+    are not the text's own.
+    """
+
+    def __init__(
+        self, real: Embedder, known: dict[str, NDArray[np.float32]], seed: int = 0
+    ) -> None:
+        self.real = real
+        self.known = known
+        self.pool = np.stack(list(known.values()))
+        self.rng = np.random.default_rng(seed)
+        self.precision = getattr(real, "precision", "float32")
+        self.borrowed = 0
+
+    @property
+    def model_id(self) -> str:
+        return self.real.model_id
+
+    @property
+    def dimension(self) -> int:
+        return self.real.dimension
+
+    @property
+    def max_tokens(self) -> int | None:
+        return self.real.max_tokens
+
+    def count_tokens(self, text: str) -> int:
+        return self.real.count_tokens(text)
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> NDArray[np.float32]:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            vector = self.known.get(text)
+            if vector is None:
+                self.borrowed += 1
+                picked = self.pool[self.rng.integers(len(self.pool))]
+                vector = picked + self.rng.normal(0.0, 0.02, self.dimension).astype(np.float32)
+                vector /= np.linalg.norm(vector)
+            out[row] = vector
+        return out
+
+
+def first_lines(source: Path, target: Path, count: int) -> Path:
+    """The first ``count`` records of a (gzipped) JSON Lines file, as a plain file."""
+    opener = gzip.open if source.name.endswith(".gz") else open
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with opener(source, "rt", encoding="utf-8") as lines, target.open("w", encoding="utf-8") as out:
+        for number, line in enumerate(lines):
+            if number >= count:
+                break
+            out.write(line)
+    return target
+
+
+def known_vectors(index_dir: Path) -> dict[str, NDArray[np.float32]]:
+    import faiss
+
+    from index.store import VECTORS_FILE
+
+    ids, _, texts = chunk_texts(index_dir)
+    vectors: Any = faiss.read_index(str(live_generation(index_dir) / VECTORS_FILE))
+    return {text: vectors.reconstruct(cid) for cid, text in zip(ids, texts, strict=True)}
+
+
+def phase_scale(
+    source_index: Path, corpus: Path, target_chunks: int, index_dir: Path, work: Path
+) -> Result:
+    """Index enough real OrangeSum articles for ``target_chunks``, borrowing missing vectors."""
+    from bot.runtime import make_build_config, make_embedder
+    from index.builder import build_index
+    from index.store import IndexStore, Manifest
+
+    source = Manifest.read(live_generation(source_index))
+    articles = math.ceil(target_chunks / (source.chunks / source.articles) * 1.08)
+    subset = first_lines(corpus, work / f"orangesum-first-{articles}.jsonl", articles)
+    settings = settings_for(index_dir)
+    embedder = BorrowedEmbedder(make_embedder(settings), known_vectors(source_index))
+    shutil.rmtree(index_dir, ignore_errors=True)
+    report = build_index(IndexStore(index_dir), [subset], embedder, make_build_config(settings))
+    return {
+        "index_dir": str(index_dir),
+        "articles": report.articles,
+        "chunks": report.chunks,
+        "real_vectors": report.chunks - embedder.borrowed,
+        "borrowed_vectors": embedder.borrowed,
+        "build_seconds_without_model": round(report.seconds, 2),
+        "index_bytes": dir_bytes(live_generation(index_dir)),
+    }
+
+
+# --- queries --------------------------------------------------------------------------------
+
+
+def phase_latency(index_dir: Path, questions: Path, count: int, warmup: int) -> Result:
+    """Warm p50/p95 of ``ask`` (retrieve + answer) and of retrieval alone."""
+    from bot.runtime import make_answer_service, make_embedder
+
+    settings = settings_for(index_dir)
+    started = time.perf_counter()
+    service = make_answer_service(settings, make_embedder(settings))
+    startup = time.perf_counter() - started
+    asked = read_questions(questions, count + warmup)
+    for question in asked[:warmup]:
+        service.answer(question)
+    timed = asked[warmup:]
+    ask_ms = timed_each(service.answer, timed)
+    k, candidates = settings.top_k, settings.candidates
+    retrieve_ms = timed_each(partial(service.retriever.search, k=k, candidates=candidates), timed)
+    manifest = service.loaded.manifest
+    return {
+        "articles": manifest.articles,
+        "chunks": manifest.chunks,
+        "questions": len(timed),
+        "ask_ms": p50_p95(ask_ms),
+        "retrieve_ms": p50_p95(retrieve_ms),
+        "in_process_startup_seconds": round(startup, 2),
+    }
+
+
+def phase_first_answer(index_dir: Path, question: str) -> Result:
+    """Process start to first answer without the console front end (cold-start fallback)."""
+    from bot.runtime import make_answer_service, make_embedder
+
+    settings = settings_for(index_dir)
+    answer = make_answer_service(settings, make_embedder(settings)).answer(question)
+    return answer.to_json()
+
+
+# --- entry point ----------------------------------------------------------------------------
+
+
+def parser() -> argparse.ArgumentParser:
+    cli = argparse.ArgumentParser(prog="python -m benchmarks.phases")
+    sub = cli.add_subparsers(dest="phase", required=True)
+    index = sub.add_parser("index")
+    index.add_argument("--corpus", type=Path, required=True)
+    index.add_argument("--index-dir", type=Path, required=True)
+    index.add_argument("--eval-cache", type=Path, default=None)
+    encode = sub.add_parser("encode")
+    encode.add_argument("--index-dir", type=Path, required=True)
+    scale = sub.add_parser("scale")
+    scale.add_argument("--source-index", type=Path, required=True)
+    scale.add_argument("--corpus", type=Path, required=True)
+    scale.add_argument("--target-chunks", type=int, required=True)
+    scale.add_argument("--index-dir", type=Path, required=True)
+    scale.add_argument("--work", type=Path, required=True)
+    latency = sub.add_parser("latency")
+    latency.add_argument("--index-dir", type=Path, required=True)
+    latency.add_argument("--questions", type=Path, required=True)
+    latency.add_argument("--count", type=int, default=60)
+    latency.add_argument("--warmup", type=int, default=5)
+    first = sub.add_parser("first-answer")
+    first.add_argument("--index-dir", type=Path, required=True)
+    first.add_argument("--question", required=True)
+    return cli
+
+
+def run(args: argparse.Namespace) -> Result:
+    if args.phase == "index":
+        return phase_index(args.corpus, args.index_dir, args.eval_cache)
+    if args.phase == "encode":
+        return phase_encode(args.index_dir)
+    if args.phase == "scale":
+        return phase_scale(
+            args.source_index, args.corpus, args.target_chunks, args.index_dir, args.work
+        )
+    if args.phase == "latency":
+        return phase_latency(args.index_dir, args.questions, args.count, args.warmup)
+    return phase_first_answer(args.index_dir, args.question)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    result = run(parser().parse_args(argv))
+    sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()

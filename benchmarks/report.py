@@ -1,0 +1,190 @@
+"""``latest.json`` → ``latest.md``: the tables the README quotes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+Result = dict[str, Any]
+
+
+def render_markdown(results: Result) -> str:
+    sections = [
+        "# newsbot benchmarks",
+        _machine(results),
+        "## Indexing",
+        _indexing(results),
+        "## Query latency (warm) and cold start",
+        _latency(results),
+        "## Quality (`newsbot eval`)",
+        _quality(results),
+        "## How these were made",
+        _notes(results),
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}×" if a and b else "–"
+
+
+def _mb(size: float | None) -> str:
+    return "–" if size is None else f"{size / 1e6:,.0f} MB"
+
+
+def _machine(results: Result) -> str:
+    m = results["machine"]
+    return (
+        f"{m['cpu']}, {m['cores']} cores, Python {m['python']}, torch {m['torch']}; "
+        f"started {m['started']}, load average {m['load_average_start']} at start and "
+        f"{m.get('load_average_end')} at the end (other work on the machine slows every number "
+        f"alike). Whole run: {results.get('total_minutes')} min."
+    )
+
+
+def _indexing(results: Result) -> str:
+    txtai = results.get("txtai") or {}
+    rows = []
+    for name, entry in results["indexing"].items():
+        nb, enc = entry["newsbot"], entry["encode"]
+        peer = txtai.get("build") if name == "xling-dev" else None
+        rows.append(
+            [
+                name,
+                nb["articles"],
+                nb["chunks"],
+                nb["articles_per_s"],
+                nb["chunks_per_s"],
+                enc["chunks_per_s"],
+                _ratio(nb["chunks_per_s"], enc["chunks_per_s"]),
+                peer["chunks_per_s"] if peer else None,
+                _ratio(nb["chunks_per_s"], peer["chunks_per_s"]) if peer else "–",
+                f"{nb['peak_rss_mb']:,.0f} / {enc['peak_rss_mb']:,.0f} MB",
+                _mb(nb["index_bytes"]),
+            ]
+        )
+    header = [
+        "corpus", "articles", "chunks", "newsbot art/s", "newsbot chunks/s",
+        "plain encode chunks/s", "newsbot / encode", "txtai chunks/s", "newsbot / txtai",
+        "peak RSS newsbot / encode", "index size",
+    ]  # fmt: skip
+    note = (
+        "newsbot's time covers reading, chunking, embedding, BM25 and writing the generation; "
+        "the plain-encode baseline only embeds the same chunk texts in one call (same model, "
+        "precision and batch size). Model load time is excluded from both."
+    )
+    return _table(header, rows) + "\n\n" + note
+
+
+def _latency(results: Result) -> str:
+    txtai = results.get("txtai") or {}
+    query = txtai.get("query") or {}
+    rows = []
+    for name, entry in results["latency"].items():
+        peer_p50 = query.get("search_ms", {}).get("p50") if name == "xling-dev" else None
+        peer_cold = txtai.get("cold_start_s") if name == "xling-dev" else None
+        rows.append(
+            [
+                name,
+                entry["chunks"],
+                f"{entry['ask_ms']['p50']} / {entry['ask_ms']['p95']}",
+                f"{entry['retrieve_ms']['p50']} / {entry['retrieve_ms']['p95']}",
+                f"{entry['cold_start']['seconds']} s",
+                f"{entry['peak_rss_mb']:,.0f} MB",
+                peer_p50,
+                _ratio(entry["retrieve_ms"]["p50"], peer_p50),
+                f"{peer_cold} s" if peer_cold else "–",
+                _ratio(entry["cold_start"]["seconds"], peer_cold),
+            ]
+        )
+    header = [
+        "index", "chunks", "ask p50 / p95 ms", "retrieve p50 / p95 ms", "cold start",
+        "peak RSS", "txtai search p50 ms", "newsbot retrieve / txtai", "txtai cold start",
+        "newsbot / txtai cold",
+    ]  # fmt: skip
+    some = next(iter(results["latency"].values()))
+    note = (
+        f"`ask` = retrieve + answer through AnswerService, {some['questions']} xling-dev questions "
+        "(English and French alternating) after 5 warm-up questions; `retrieve` = hybrid "
+        "retrieval of the top 5 chunks alone, comparable to a txtai hybrid search of 5. Cold "
+        f"start = {some['cold_start']['command']}, process start to printed answer, median of "
+        f"{len(some['cold_start']['runs'])}. Lower is better; a ratio below 1 favours newsbot."
+    )
+    return _table(header, rows) + "\n\n" + note
+
+
+def _quality(results: Result) -> str:
+    txtai = (results.get("txtai") or {}).get("query") or {}
+    rows = []
+    for name, report in results["quality"].items():
+        for lang, s in report["by_lang"].items():
+            bm25 = report["baselines"]["bm25"]["by_lang"][lang]
+            dense = report["baselines"]["dense"]["by_lang"][lang]
+            peer = txtai.get("by_lang", {}).get(lang) if name == "xling-dev" else None
+            rows.append(
+                [
+                    name, lang, s["n"], s["recall@1"], s["recall@5"], s["recall@20"], s["mrr"],
+                    s["answer_hit"], s["false_abstain"], bm25["recall@5"], dense["recall@5"],
+                    peer["recall@5"] if peer else None,
+                    _ratio(s["recall@5"], peer["recall@5"]) if peer else "–",
+                ]
+            )  # fmt: skip
+        latency = report["latency_ms"]
+        rows.append([name, "latency", "", "", "", "", "", "", "", "", "", "",
+                     f"p50 {latency['p50']} ms, p95 {latency['p95']} ms"])  # fmt: skip
+    header = [
+        "set", "lang", "n", "R@1", "R@5", "R@20", "MRR", "answer hit", "false abstain",
+        "BM25 R@5", "dense R@5", "txtai R@5", "newsbot / txtai R@5",
+    ]  # fmt: skip
+    note = (
+        "Article-level recall: a question counts as found when a chunk of its gold article is "
+        "ranked. Answer hit: an accepted answer string appears (case- and accent-insensitively) "
+        "in the answer text. The dev sets have no unanswerable questions, so abstaining on "
+        "them is always a false abstention."
+    )
+    return _table(header, rows) + "\n\n" + note
+
+
+def _notes(results: Result) -> str:
+    opts = results["options"]
+    scale = results["scale_index"]
+    txtai = results.get("txtai") or {}
+    limit = opts.get("limit")
+    lines = [
+        f"- Command: `python -m benchmarks.run` (options {opts}).",
+        f"- OrangeSum indexing uses the first {limit:,} of 35,987 articles (`--limit`; 0 = all)."
+        if limit
+        else "- OrangeSum indexing uses all 35,987 articles.",
+        f"- The `scale` index ({scale['chunks']:,} chunks, {scale['articles']:,} articles) holds "
+        f"real OrangeSum text, so SQLite and BM25 are real at that size; "
+        f"{scale['real_vectors']:,} chunks carry their own vectors (from the OrangeSum build) and "
+        f"the other {scale['borrowed_vectors']:,} carry another chunk's real vector plus small "
+        "noise, because embedding them all would take most of an hour here. Dense search cost "
+        "depends only on the vector count, so latency is representative; answers on it are not.",
+    ]
+    if "skipped" in txtai:
+        lines.append(f"- txtai skipped: {txtai['skipped']}.")
+    else:
+        lines.append(
+            "- txtai 9.14 (`pip install -e '.[bench]'`): `Embeddings(path=<the same local "
+            "all-MiniLM-L6-v2>, content=True, hybrid=True)`, bfloat16 like newsbot, indexing "
+            "the same chunk texts (title + passage) as newsbot's xling-dev index; recall is "
+            "scored at the article level from its top 80 chunks, like newsbot's."
+        )
+    return "\n".join(lines)

@@ -1,0 +1,317 @@
+"""newsbot's benchmark suite: indexing, query latency, quality, and txtai as a peer, in one run.
+
+    python -m benchmarks.run                 # about 25 minutes on 2 cores
+    python -m benchmarks.run --quick --skip-txtai    # a smoke test of the suite, ~3 minutes
+
+Writes ``benchmarks/results/latest.json`` and ``benchmarks/results/latest.md``. Every phase runs
+in its own process (``benchmarks.phases``, ``benchmarks.peer_txtai``), so its peak RSS is its
+own and nothing is warm unless the phase warms it. Built indexes go to ``benchmarks/.cache/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.phases import first_lines
+from benchmarks.report import render_markdown
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+CACHE = REPO / "benchmarks" / ".cache"
+RESULTS = REPO / "benchmarks" / "results"
+MASAKHANEWS = SHARED / "corpus" / "masakhanews-fra.jsonl"
+ORANGESUM = SHARED / "corpus" / "orangesum.jsonl.gz"
+EVAL_SETS = {"xling-dev": SHARED / "eval" / "xling-dev", "piaf-dev": SHARED / "eval" / "piaf-dev"}
+LATENCY_QUESTIONS = EVAL_SETS["xling-dev"] / "questions.jsonl"
+COLD_QUESTION = "Quelle équipe a représenté l'AFC au Super Bowl 50 ?"
+DEFAULT_LIMIT = 2000
+DEFAULT_SCALE_CHUNKS = 100_000
+
+Result = dict[str, Any]
+
+
+@dataclass
+class Child:
+    """A finished phase process: its JSON result, wall time and peak resident memory."""
+
+    result: Result
+    seconds: float
+    peak_rss_mb: float
+
+
+class PhaseError(RuntimeError):
+    pass
+
+
+def child_env() -> dict[str, str]:
+    """The parent's environment without NEWSBOT_ settings: phases run on defaults, offline."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env.update(
+        HF_HUB_OFFLINE="1",
+        HF_HUB_DISABLE_PROGRESS_BARS="1",
+        TOKENIZERS_PARALLELISM="false",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
+    )
+    return env
+
+
+def run_child(args: Sequence[str], *, extra_env: dict[str, str] | None = None) -> Child:
+    """Run a command from CACHE (so no developer `.env` is read); peak RSS via ``os.wait4``."""
+    env = child_env() | (extra_env or {})
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(list(args), stdout=out, cwd=CACHE, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        stdout = out.read().decode("utf-8", errors="replace")
+    if process.returncode != 0:
+        raise PhaseError(f"{' '.join(args[:4])}… exited with {process.returncode}")
+    last = next((line for line in reversed(stdout.splitlines()) if line.startswith("{")), "{}")
+    return Child(json.loads(last), round(seconds, 2), round(usage.ru_maxrss / 1024, 1))
+
+
+def phase(*args: str) -> Child:
+    return run_child([sys.executable, "-m", "benchmarks.phases", *args])
+
+
+def txtai_phase(*args: str) -> Child:
+    return run_child([sys.executable, "-m", "benchmarks.peer_txtai", *args])
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- the steps ------------------------------------------------------------------------------
+
+
+def index_and_encode(name: str, corpus: Path, *, eval_cache: Path | None = None) -> Result:
+    log(f"indexing {name}")
+    extra = ["--eval-cache", str(eval_cache)] if eval_cache else []
+    target = str(CACHE / f"idx-{name}")
+    built = phase("index", "--corpus", str(corpus), "--index-dir", target, *extra)
+    log(f"plain SentenceTransformer.encode over the same {built.result['chunks']} chunks")
+    encoded = phase("encode", "--index-dir", built.result["index_dir"])
+    return {
+        "corpus": corpus.name,
+        "newsbot": built.result | {"peak_rss_mb": built.peak_rss_mb, "wall_seconds": built.seconds},
+        "encode": encoded.result | {"peak_rss_mb": encoded.peak_rss_mb},
+    }
+
+
+def orangesum_subset(limit: int | None) -> Path:
+    if limit is None:
+        return ORANGESUM
+    return first_lines(ORANGESUM, CACHE / f"orangesum-first-{limit}.jsonl", limit)
+
+
+def txtai_peer(index_dir: Path, questions: Path, cold_runs: int) -> Result:
+    out = CACHE / "txtai-xling-dev"
+    log("txtai: indexing the same chunks")
+    built = txtai_phase("build", "--index-dir", str(index_dir), "--out", str(out))
+    log("txtai: recall and search latency")
+    queried = txtai_phase(
+        "query", "--index-dir", str(index_dir), "--out", str(out), "--questions", str(questions)
+    )
+    cold = [
+        txtai_phase("first-answer", "--out", str(out), "--question", COLD_QUESTION).seconds
+        for _ in range(cold_runs)
+    ]
+    return {
+        "build": built.result | {"peak_rss_mb": built.peak_rss_mb},
+        "query": queried.result | {"peak_rss_mb": queried.peak_rss_mb},
+        "cold_start_s": round(statistics.median(cold), 2),
+        "cold_start_runs": cold,
+    }
+
+
+def quality(name: str, folder: Path, limit: int | None) -> Result:
+    log(f"newsbot eval on {name}")
+    out = CACHE / f"eval-{name}.json"
+    child = run_child(
+        [sys.executable, "-m", "bot.cli", "eval", "--corpus", str(folder / "corpus.jsonl"),
+         "--questions", str(folder / "questions.jsonl"), "--json", str(out),
+         "--cache-dir", str(CACHE / "eval-cache"),
+         *(["--limit", str(limit)] if limit else [])]
+    )  # fmt: skip
+    report: Result = json.loads(out.read_text("utf-8"))
+    return report | {"wall_seconds": child.seconds, "peak_rss_mb": child.peak_rss_mb}
+
+
+def latency(index_dir: Path, count: int) -> Result:
+    child = phase(
+        "latency", "--index-dir", str(index_dir), "--questions", str(LATENCY_QUESTIONS),
+        "--count", str(count),
+    )  # fmt: skip
+    return child.result | {"peak_rss_mb": child.peak_rss_mb}
+
+
+def cold_start(index_dir: Path, runs: int) -> Result:
+    """Process start to first answer: `newsbot ask --json` if the console exists, else a script."""
+    has_ask = (
+        subprocess.run(
+            [sys.executable, "-m", "bot.cli", "ask", "--help"],
+            capture_output=True, cwd=CACHE, env=child_env(), check=False,
+        ).returncode
+        == 0
+    )  # fmt: skip
+    if has_ask:
+        command = [sys.executable, "-m", "bot.cli", "ask", COLD_QUESTION, "--json"]
+        how = "newsbot ask QUESTION --json"
+    else:
+        command = [sys.executable, "-m", "benchmarks.phases", "first-answer",
+                   "--index-dir", str(index_dir), "--question", COLD_QUESTION]  # fmt: skip
+        how = "python -m benchmarks.phases first-answer (no `newsbot ask` yet)"
+    env = {"NEWSBOT_INDEX_DIR": str(index_dir)}
+    times = [run_child(command, extra_env=env).seconds for _ in range(runs)]
+    return {"seconds": round(statistics.median(times), 2), "runs": times, "command": how}
+
+
+def machine() -> Result:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor(),
+    )  # fmt: skip
+    import torch
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "load_average_start": [round(x, 2) for x in os.getloadavg()],
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+
+
+def run(args: argparse.Namespace) -> Result:
+    from benchmarks import peer_txtai
+
+    started = time.perf_counter()
+    options = {
+        "limit": args.limit,
+        "scale_chunks": args.scale_chunks,
+        "latency_questions": args.latency_questions,
+        "cold_runs": args.cold_runs,
+        "skip_txtai": args.skip_txtai,
+        "masakhanews_limit": args.masakhanews_limit,
+        "eval_limit": args.eval_limit,
+    }
+    results: Result = {"machine": machine(), "options": options}
+    indexing: Result = {}
+    results["indexing"] = indexing
+    masakhanews = MASAKHANEWS
+    if args.masakhanews_limit:
+        target = CACHE / f"masakhanews-first-{args.masakhanews_limit}.jsonl"
+        masakhanews = first_lines(MASAKHANEWS, target, args.masakhanews_limit)
+    indexing["masakhanews"] = index_and_encode("masakhanews", masakhanews)
+    indexing["orangesum"] = index_and_encode("orangesum", orangesum_subset(args.limit))
+    indexing["xling-dev"] = index_and_encode(
+        "xling-dev", EVAL_SETS["xling-dev"] / "corpus.jsonl", eval_cache=CACHE / "eval-cache"
+    )
+    xling_index = Path(indexing["xling-dev"]["newsbot"]["index_dir"])
+    orangesum_index = Path(indexing["orangesum"]["newsbot"]["index_dir"])
+
+    skipped = "--skip-txtai" if args.skip_txtai else peer_txtai.available()
+    if skipped is None:
+        results["txtai"] = txtai_peer(xling_index, LATENCY_QUESTIONS, args.cold_runs)
+    else:
+        log(f"txtai skipped: {skipped}")
+        results["txtai"] = {"skipped": skipped}
+
+    results["quality"] = {
+        name: quality(name, folder, args.eval_limit) for name, folder in EVAL_SETS.items()
+    }
+
+    log(f"building a {args.scale_chunks}-chunk index from real OrangeSum text")
+    scaled = phase(
+        "scale", "--source-index", str(orangesum_index), "--corpus", str(ORANGESUM),
+        "--target-chunks", str(args.scale_chunks), "--index-dir", str(CACHE / "idx-scale"),
+        "--work", str(CACHE),
+    )  # fmt: skip
+    results["scale_index"] = scaled.result | {"peak_rss_mb": scaled.peak_rss_mb}
+    indexes = {
+        "xling-dev": xling_index,
+        "orangesum": orangesum_index,
+        "scale": Path(scaled.result["index_dir"]),
+    }
+    results["latency"] = {}
+    for name, directory in indexes.items():
+        log(f"query latency and cold start on {name}")
+        results["latency"][name] = latency(directory, args.latency_questions)
+        results["latency"][name]["cold_start"] = cold_start(directory, args.cold_runs)
+    results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["total_minutes"] = round((time.perf_counter() - started) / 60, 1)
+    return results
+
+
+def parser() -> argparse.ArgumentParser:
+    cli = argparse.ArgumentParser(
+        prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0] if __doc__ else None
+    )
+    cli.add_argument(
+        "--limit", type=int, default=DEFAULT_LIMIT,
+        help=f"OrangeSum articles to index (default {DEFAULT_LIMIT}; 0 = all 35,987)",
+    )  # fmt: skip
+    cli.add_argument(
+        "--scale-chunks", type=int, default=DEFAULT_SCALE_CHUNKS,
+        help="chunks in the large index used for latency (default 100000)",
+    )  # fmt: skip
+    cli.add_argument("--latency-questions", type=int, default=60, help="timed questions per index")
+    cli.add_argument("--cold-runs", type=int, default=3, help="cold starts per index (median)")
+    cli.add_argument("--skip-txtai", action="store_true", help="leave out the txtai peer")
+    cli.add_argument("--masakhanews-limit", type=int, default=None, help="default: all 881")
+    cli.add_argument("--eval-limit", type=int, default=None, help="questions per dev set")
+    cli.add_argument(
+        "--quick", action="store_true", help="tiny sizes everywhere: checks the suite runs"
+    )
+    cli.add_argument("--out", type=Path, default=RESULTS, help="results folder")
+    return cli
+
+
+QUICK = {
+    "limit": 200,
+    "scale_chunks": 5000,
+    "latency_questions": 5,
+    "cold_runs": 1,
+    "masakhanews_limit": 100,
+    "eval_limit": 20,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    if args.quick:
+        for name, value in QUICK.items():
+            setattr(args, name, value)
+        args.out = CACHE / "quick" if args.out == RESULTS else args.out
+    if args.limit == 0:
+        args.limit = None
+    missing = [p for p in (MASAKHANEWS, ORANGESUM, *EVAL_SETS.values()) if not p.exists()]
+    if missing:
+        sys.exit(f"error: {missing[0]} is missing; the shared data belongs beside the repo")
+    results = run(args)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    (args.out / "latest.md").write_text(render_markdown(results))
+    log(f"wrote {args.out / 'latest.json'} and latest.md in {results['total_minutes']} min")
+
+
+if __name__ == "__main__":
+    main()

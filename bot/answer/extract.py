@@ -1,0 +1,201 @@
+"""Pick the sentences that answer a question out of the top passages, and date expressions.
+
+A sentence's relevance mixes two signals, each in [0, 1]:
+- ``cosine``: the embedding model's similarity between question and sentence (works across
+  languages, weak French-French);
+- ``coverage``: the share of the question's terms (stemmed, accent-folded, idf-weighted) that
+  the sentence contains (exact, but only within one language, plus names and numbers).
+They are mixed with the same language rule as retrieval (``index.retrieval``): coverage weighs
+more when question and sentence share a language. The sentence alone often lacks the subject
+("Il répond ainsi à une invitation…"), so the passage's own relevance is blended in.
+
+The best sentence's relevance is what the abstention threshold is compared with, so it is an
+absolute number (not normalised per query) whose meaning is the same for every corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.embedding import Embedder
+from index.models import Hit
+from index.retrieval import SAME_LANGUAGE_LEXICAL_WEIGHT
+from index.sentences import sentence_spans
+from index.text import fold
+
+#: Share of a sentence's relevance that comes from the passage it sits in.
+PASSAGE_SHARE = 0.35
+#: A second sentence is quoted only when it is nearly as relevant as the first.
+SECOND_SENTENCE_RATIO = 0.9
+MIN_SENTENCE_WORDS = 4
+MAX_SENTENCE_CHARS = 600
+
+Tokenize = Callable[[str], list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredSentence:
+    """A sentence of a retrieved passage, located in its article's text."""
+
+    hit_rank: int
+    article_id: str
+    start: int  # character offsets into the article text
+    end: int
+    text: str
+    relevance: float
+    cosine: float
+    coverage: float
+
+
+def coverage(terms: Mapping[str, float], tokens: Sequence[str]) -> float:
+    """Idf-weighted share of the question's terms present in ``tokens`` (0 without terms)."""
+    total = sum(terms.values())
+    if total <= 0:
+        return 0.0
+    present = set(tokens)
+    return sum(w for term, w in terms.items() if term in present) / total
+
+
+def mix(cos: float, cov: float, same_language: bool) -> float:
+    """Language-aware blend of the two signals (see module docstring)."""
+    w = SAME_LANGUAGE_LEXICAL_WEIGHT if same_language else 1.0 - SAME_LANGUAGE_LEXICAL_WEIGHT
+    return w * cov + (1.0 - w) * max(cos, 0.0)
+
+
+def candidate_sentences(hits: Sequence[Hit]) -> list[tuple[int, Hit, int, int]]:
+    """(hit rank, hit, start, end) of every quotable sentence, each span once.
+
+    Chunk spans index into the article text and sentence spans into the chunk, so the sum is
+    the sentence's exact place in the article. Overlapping chunks repeat sentences: kept once.
+    """
+    seen: set[tuple[str, int, int]] = set()
+    out: list[tuple[int, Hit, int, int]] = []
+    for rank, hit in enumerate(hits):
+        chunk = hit.chunk
+        language = hit.article.language or "fr"
+        for start, end in sentence_spans(chunk.text, language):
+            text = chunk.text[start:end]
+            if len(text.split()) < MIN_SENTENCE_WORDS or len(text) > MAX_SENTENCE_CHARS:
+                continue
+            key = (chunk.article_id, chunk.start + start, chunk.start + end)
+            if key not in seen:
+                seen.add(key)
+                out.append((rank, hit, *key[1:]))
+    return out
+
+
+def score_sentences(
+    question: str,
+    question_language: str,
+    qvec: np.ndarray,
+    hits: Sequence[Hit],
+    *,
+    embedder: Embedder,
+    tokenize: Tokenize,
+    terms: Mapping[str, float],
+) -> list[ScoredSentence]:
+    """Every candidate sentence with its relevance, best first."""
+    found = candidate_sentences(hits)
+    if not found:
+        return []
+    texts = [hit.chunk.text[s - hit.chunk.start : e - hit.chunk.start] for _, hit, s, e in found]
+    vectors = embedder.encode(texts)
+    cosines = (vectors @ qvec.astype(np.float32)).tolist()
+    passage: dict[int, float] = {}
+    out: list[ScoredSentence] = []
+    for (rank, hit, start, end), text, cos in zip(found, texts, cosines, strict=True):
+        same = (hit.article.language or question_language) == question_language
+        if rank not in passage:
+            passage[rank] = mix(hit.dense or 0.0, coverage(terms, tokenize(hit.chunk.text)), same)
+        cov = coverage(terms, tokenize(text))
+        relevance = (1 - PASSAGE_SHARE) * mix(cos, cov, same) + PASSAGE_SHARE * passage[rank]
+        out.append(
+            ScoredSentence(rank, hit.chunk.article_id, start, end, text, relevance, cos, cov)
+        )
+    out.sort(key=lambda s: (-s.relevance, s.hit_rank, s.start))
+    return out
+
+
+def choose(sentences: Sequence[ScoredSentence], limit: int = 2) -> list[ScoredSentence]:
+    """The best sentence, and a second one when nearly as relevant (answers often span two)."""
+    if not sentences:
+        return []
+    chosen = [sentences[0]]
+    for candidate in sentences[1:]:
+        if len(chosen) >= limit:
+            break
+        if candidate.relevance >= SECOND_SENTENCE_RATIO * chosen[0].relevance:
+            chosen.append(candidate)
+        break
+    # Same article: keep reading order, so the quote reads naturally.
+    if len(chosen) == 2 and chosen[0].article_id == chosen[1].article_id:
+        chosen.sort(key=lambda s: s.start)
+    return chosen
+
+
+# --- dates for "when / quand" questions -------------------------------------------------------
+
+_WHEN = re.compile(
+    r"^\s*(when|what (year|date|day|month|time)|which (year|date|day|month)|since when|"
+    r"how long ago|quand|depuis quand|(en|à|a) quelle (ann[ée]e|date|[ée]poque|p[ée]riode)|"
+    r"quelle (ann[ée]e|date)|quel (jour|mois))\b",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    "janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|"
+    "d[ée]cembre|january|february|march|april|may|june|july|august|september|october|"
+    "november|december|janv\\.|f[ée]vr\\.|avr\\.|juil\\.|sept\\.|oct\\.|nov\\.|d[ée]c\\."
+)
+_DAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|" \
+    "thursday|friday|saturday|sunday"  # fmt: skip
+_YEAR = r"(?:1[0-9]|20)\d{2}"
+_DATE = re.compile(
+    rf"\b(?:\d{{4}}-\d{{2}}(?:-\d{{2}})?"
+    rf"|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
+    rf"|(?:(?:{_DAYS})\s+)?(?:\d{{1,2}}(?:er)?\s+)?(?:{_MONTHS})(?:\s+{_YEAR}\b)?"
+    rf"|(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+{_YEAR}\b)?"
+    rf"|(?:les\s+)?ann[ée]es\s+{_YEAR}"
+    rf"|{_YEAR}\b)",
+    re.IGNORECASE,
+)
+
+
+def asks_when(question: str) -> bool:
+    """Whether the question asks for a time ("When…", "Quand…", "En quelle année…")."""
+    return _WHEN.search(question) is not None
+
+
+def date_expression(sentence: str, anchors: Sequence[str] = ()) -> str | None:
+    """The date expression of ``sentence`` that answers a "when" question, verbatim.
+
+    With several, the one nearest a question term (``anchors``, folded words) wins: in "the
+    expulsion in January 2022 … since independence in 1960" the expulsion's date is wanted.
+    """
+    matches = [m for m in _DATE.finditer(sentence) if _plausible(m.group())]
+    if not matches:
+        return None
+    if len(matches) == 1 or not anchors:
+        return matches[0].group().strip()
+    folded = fold(sentence)
+    spots = [i for a in anchors if len(a) > 2 for i in _positions(folded, a)]
+    if not spots:
+        return matches[0].group().strip()
+
+    def distance(match: re.Match[str]) -> int:
+        return min(min(abs(match.start() - s), abs(match.end() - s)) for s in spots)
+
+    return min(matches, key=distance).group().strip()
+
+
+def _plausible(text: str) -> bool:
+    """A bare "mai"/"may" is a verb as often as a month; require a day or a year with it."""
+    words = text.split()
+    return len(words) > 1 or any(ch.isdigit() for ch in text)
+
+
+def _positions(haystack: str, needle: str) -> list[int]:
+    return [m.start() for m in re.finditer(re.escape(needle), haystack)]

@@ -1,0 +1,1 @@
+"""One cog per concern: asking (slash, context menu, mentions, DMs) and administration."""

@@ -1,0 +1,1 @@
+"""`newsbot eval`: score retrieval, answers and abstentions on question sets, beside baselines."""

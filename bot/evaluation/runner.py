@@ -1,0 +1,332 @@
+"""Run a question set through newsbot's answering service and two reference retrievers.
+
+The index is built once per (corpus content, model, chunking) and cached, so re-running an
+evaluation after changing answering code costs only the questions. Every question goes through
+the same ``AnswerService`` as the console and Discord; BM25 alone and dense alone are scored on
+the very same chunks, so each report shows what the fusion adds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from bot.evaluation.metrics import (
+    Outcome,
+    Summary,
+    answer_hit,
+    dedupe,
+    percentile,
+    summaries_json,
+    summarize,
+    summarize_by_lang,
+)
+from index.errors import NewsbotError
+
+if TYPE_CHECKING:
+    from bot.answer.service import AnswerService
+    from bot.settings import Settings
+    from index.embedding import Embedder
+    from index.retrieval import Retriever
+
+BaselineMethod = Literal["bm25", "dense"]
+BASELINES: tuple[BaselineMethod, ...] = ("bm25", "dense")
+DEFAULT_KS: tuple[int, ...] = (1, 5, 20)
+CHUNKS_PER_ARTICLE = 4  # chunk hits fetched per wanted article, so dedupe still leaves enough
+_HASH_BLOCK = 1 << 20
+
+
+class QuestionsError(NewsbotError):
+    """The questions file cannot be read; the message names the line and the fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class EvalQuestion:
+    """One line of a questions file. ``article_id`` None: the corpus does not answer it."""
+
+    id: str
+    question: str
+    lang: str
+    answers: tuple[str, ...]
+    article_id: str | None
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """What to evaluate and how deep to look."""
+
+    corpus: tuple[Path, ...]
+    questions: Path
+    cache_dir: Path
+    ks: tuple[int, ...] = DEFAULT_KS
+    limit: int | None = None
+    baselines: tuple[BaselineMethod, ...] = BASELINES
+
+    @property
+    def depth(self) -> int:
+        """Ranks looked at for MRR: the largest k asked for."""
+        return max(self.ks)
+
+
+@dataclass
+class EvalReport:
+    """Everything ``newsbot eval`` prints or writes as JSON."""
+
+    ks: tuple[int, ...]
+    by_lang: dict[str, Summary]
+    overall: Summary
+    latencies_ms: list[float]
+    baselines: dict[str, dict[str, Summary]]
+    baseline_overall: dict[str, Summary]
+    settings: dict[str, Any]
+    articles: int
+    chunks: int
+    outcomes: list[Outcome] = field(default_factory=list, repr=False)
+
+    def latency(self) -> dict[str, float | None]:
+        if not self.latencies_ms:
+            return {"p50": None, "p95": None}
+        return {
+            "p50": round(percentile(self.latencies_ms, 50), 1),
+            "p95": round(percentile(self.latencies_ms, 95), 1),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented ``--json`` shape, exactly (recall keys follow ``--k``)."""
+        return {
+            "by_lang": summaries_json(self.by_lang),
+            "overall": self.overall.to_json(),
+            "latency_ms": self.latency(),
+            "baselines": {
+                name: {"by_lang": summaries_json(groups, answers=False)}
+                for name, groups in self.baselines.items()
+            },
+            "settings": self.settings,
+            "corpus": {"articles": self.articles, "chunks": self.chunks},
+        }
+
+
+# --- questions ------------------------------------------------------------------------------
+
+
+def read_questions(path: Path) -> list[EvalQuestion]:
+    """Parse a JSON Lines questions file; a bad line stops the run with its line number."""
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except OSError as exc:
+        raise QuestionsError(f"cannot read questions file {path}: {exc.strerror}") from None
+    questions = [
+        _parse_question(line, f"{path}:{number}")
+        for number, line in enumerate(lines, start=1)
+        if line.strip()
+    ]
+    if not questions:
+        raise QuestionsError(f"{path} holds no questions; expected one JSON object per line")
+    return questions
+
+
+def _parse_question(line: str, where: str) -> EvalQuestion:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise QuestionsError(f"{where}: not valid JSON ({exc.msg})") from None
+    if not isinstance(record, dict) or not str(record.get("question") or "").strip():
+        raise QuestionsError(f'{where}: expected an object with a "question" string')
+    answers = record.get("answers") or []
+    if isinstance(answers, str):
+        answers = [answers]
+    gold = record.get("article_id")
+    return EvalQuestion(
+        id=str(record.get("id") or where),
+        question=str(record["question"]).strip(),
+        lang=str(record.get("lang") or "und"),
+        answers=tuple(str(a) for a in answers),
+        article_id=str(gold) if gold not in (None, "") else None,
+    )
+
+
+# --- cached index ---------------------------------------------------------------------------
+
+
+def corpus_files(paths: Sequence[Path]) -> list[Path]:
+    """Every file ``read_corpus`` reads under ``paths`` (supported, not hidden), in order."""
+    from index.corpus import SUPPORTED_SUFFIXES
+
+    files: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        files.extend(
+            sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.name.lower().endswith(SUPPORTED_SUFFIXES)
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        )
+    return files
+
+
+def cache_key(paths: Sequence[Path], settings: Settings, embedder: Embedder) -> str:
+    """Hash of the corpus bytes and of what shapes the index (model, precision, chunking)."""
+    from index.store import FORMAT_VERSION
+
+    digest = hashlib.sha256()
+    relevant = {
+        "format": FORMAT_VERSION,
+        "model": embedder.model_id,
+        "dimension": embedder.dimension,
+        "max_tokens": embedder.max_tokens,
+        "precision": str(getattr(embedder, "precision", "float32")),
+        "chunk_size": settings.chunk_size,
+        "chunk_overlap": settings.chunk_overlap,
+        "field_map": dict(sorted(settings.jsonl_field_map.items())),
+    }
+    digest.update(json.dumps(relevant, sort_keys=True).encode())
+    for file in corpus_files(paths):
+        digest.update(b"\x1e" + file.name.encode())
+        for block in _blocks(file):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def _blocks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while block := handle.read(_HASH_BLOCK):
+            yield block
+
+
+def ensure_index(
+    settings: Settings,
+    paths: Sequence[Path],
+    embedder: Embedder,
+    cache_dir: Path,
+    *,
+    progress: bool,
+) -> tuple[Path, bool]:
+    """Return (index directory, reused): build into ``cache_dir/<key>`` unless already there."""
+    from bot.progress import TerminalProgress
+    from bot.runtime import make_build_config
+    from index.builder import build_index
+    from index.store import IndexStore
+
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise QuestionsError(f"corpus path {missing[0]} does not exist")
+    store = IndexStore(cache_dir / cache_key(paths, settings, embedder))
+    if store.current() is not None:
+        return store.root, True
+    with TerminalProgress(disable=not progress) as bar:
+        build_index(store, list(paths), embedder, make_build_config(settings), progress=bar)
+    return store.root, False
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+def run_eval(
+    settings: Settings,
+    config: EvalConfig,
+    *,
+    embedder: Embedder | None = None,
+    progress: bool = True,
+) -> EvalReport:
+    """Build or reuse the index, ask every question, score newsbot and the baselines."""
+    from bot.runtime import make_answer_service, make_embedder
+
+    questions = read_questions(config.questions)[: config.limit]
+    embedder = embedder or make_embedder(settings)
+    index_dir, reused = ensure_index(
+        settings, config.corpus, embedder, config.cache_dir, progress=progress
+    )
+    service = make_answer_service(settings.model_copy(update={"index_dir": index_dir}), embedder)
+    retriever = service.retriever  # the baselines search exactly the chunks it searches
+    manifest = service.loaded.manifest
+    outcomes, latencies, baseline_outcomes = _ask_all(
+        service, retriever, questions, config, chunks=manifest.chunks, progress=progress
+    )
+    return EvalReport(
+        ks=config.ks,
+        by_lang=summarize_by_lang(outcomes, config.ks, config.depth),
+        overall=summarize(outcomes, config.ks, config.depth),
+        latencies_ms=latencies,
+        baselines={
+            name: summarize_by_lang(found, config.ks, config.depth)
+            for name, found in baseline_outcomes.items()
+        },
+        baseline_overall={
+            name: summarize(found, config.ks, config.depth)
+            for name, found in baseline_outcomes.items()
+        },
+        settings=_settings_json(settings, config, embedder, index_dir, reused),
+        articles=manifest.articles,
+        chunks=manifest.chunks,
+        outcomes=outcomes,
+    )
+
+
+def _ask_all(
+    service: AnswerService,
+    retriever: Retriever,
+    questions: Sequence[EvalQuestion],
+    config: EvalConfig,
+    *,
+    chunks: int,
+    progress: bool,
+) -> tuple[list[Outcome], list[float], dict[str, list[Outcome]]]:
+    from tqdm import tqdm
+
+    outcomes: list[Outcome] = []
+    latencies: list[float] = []
+    baselines: dict[str, list[Outcome]] = {name: [] for name in config.baselines}
+    hits_wanted = min(chunks, config.depth * CHUNKS_PER_ARTICLE)
+    for question in tqdm(
+        questions, desc="questions", unit=" q", file=sys.stderr, disable=not progress, leave=False
+    ):
+        started = time.perf_counter()
+        answer = service.answer(question.question)
+        latencies.append((time.perf_counter() - started) * 1000.0)
+        outcomes.append(
+            Outcome(
+                lang=question.lang,
+                gold=question.article_id,
+                ranked=dedupe(answer.retrieved_article_ids),
+                abstained=answer.abstained,
+                hit=answer_hit(answer.text, question.answers),
+            )
+        )
+        for name in config.baselines:
+            hits = retriever.search(
+                question.question, k=hits_wanted, method=name, candidates=max(hits_wanted, 1)
+            )
+            ranked = dedupe(hit.chunk.article_id for hit in hits)
+            baselines[name].append(Outcome(question.lang, question.article_id, ranked))
+    return outcomes, latencies, baselines
+
+
+def _settings_json(
+    settings: Settings, config: EvalConfig, embedder: Embedder, index_dir: Path, reused: bool
+) -> dict[str, Any]:
+    return {
+        "model": embedder.model_id,
+        "precision": str(getattr(embedder, "precision", "float32")),
+        "chunk_size": settings.chunk_size,
+        "chunk_overlap": settings.chunk_overlap,
+        "top_k": settings.top_k,
+        "candidates": settings.candidates,
+        "abstain_threshold": settings.abstain_threshold,
+        "k": list(config.ks),
+        "mrr_depth": config.depth,
+        "questions": str(config.questions),
+        "limit": config.limit,
+        "index_dir": str(index_dir),
+        "index_reused": reused,
+    }

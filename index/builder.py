@@ -1,0 +1,311 @@
+"""Files → a new index generation: read, chunk, embed what is new, write, swap.
+
+Full builds and incremental updates share one path: both produce a complete new generation.
+Chunk ids derive from content, so any chunk whose vector already exists in the live generation
+(same model) is copied instead of re-embedded: re-indexing unchanged articles costs no model time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from index.chunking import ChunkingConfig, chunk_article
+from index.corpus import read_corpus
+from index.embedding import Embedder
+from index.errors import IndexMismatchError
+from index.language import detect_language
+from index.lexical import LexicalIndex
+from index.metadb import DB_FILE, MetaDB
+from index.models import Article, Chunk, LoadReport, SkippedInput
+from index.store import (
+    LEXICAL_DIR,
+    MANIFEST_FILE,
+    VECTORS_FILE,
+    IndexStore,
+    Manifest,
+    check_compatible,
+    rebuild_hint,
+)
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+Mode = Literal["build", "update"]
+EMBED_BATCH_CHUNKS = 256  # progress granularity; the model batches inside it
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
+    batch_size: int = 32
+    field_map: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BuildProgress:
+    """A snapshot for progress displays (terminal bar, Discord message)."""
+
+    phase: str  # "reading", "chunking", "embedding", "writing"
+    done: int
+    total: int
+    elapsed: float
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        return (self.total - self.done) / self.rate if self.rate > 0 else None
+
+
+ProgressCallback = Callable[[BuildProgress], None]
+
+
+@dataclass
+class BuildReport:
+    mode: Mode
+    index_dir: Path
+    articles: int = 0
+    chunks: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    embedded_chunks: int = 0
+    reused_chunks: int = 0
+    duplicates: int = 0
+    skipped: list[SkippedInput] = field(default_factory=list)
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+    @property
+    def articles_per_second(self) -> float:
+        return (self.added + self.updated) / self.seconds if self.seconds else 0.0
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.embedded_chunks / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class _Previous:
+    """The live generation, as far as a new build can reuse it."""
+
+    articles: dict[str, tuple[Article, str]]  # id → (article, content hash)
+    vectors: dict[int, int]  # chunk id → row in ``matrix``
+    matrix: NDArray[np.float32]
+
+
+def build_index(
+    store: IndexStore,
+    paths: Sequence[Path],
+    embedder: Embedder,
+    config: BuildConfig,
+    *,
+    mode: Mode = "build",
+    prune: bool = False,
+    progress: ProgressCallback | None = None,
+) -> BuildReport:
+    """Build (exactly ``paths``) or update (the live index plus ``paths``) a new generation."""
+    started = time.perf_counter()
+    report = BuildReport(mode=mode, index_dir=store.root)
+    notify = _Notifier(progress, started)
+    with store.lock():
+        previous = _load_previous(store, embedder, mode)
+        load = LoadReport()
+        notify("reading", 0, 0)
+        read = list(read_corpus(paths, field_map=config.field_map, report=load))
+        report.skipped, report.duplicates = load.skipped, load.duplicates
+        final = _final_articles(read, previous, mode, prune, report)
+        chunked = _chunk_all(final, embedder, config.chunking, notify)
+        vectors = _vectors_for(chunked, previous, embedder, config.batch_size, report, notify)
+        notify("writing", 0, 1)
+        _write_generation(store, chunked, vectors, embedder, config, started)
+    report.articles = len(chunked)
+    report.chunks = sum(len(chunks) for _, _, chunks in chunked)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+class _Notifier:
+    def __init__(self, callback: ProgressCallback | None, started: float) -> None:
+        self.callback = callback
+        self.started = started
+        self.phase_started = started
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if self.callback is None:
+            return
+        now = time.perf_counter()
+        if done == 0:
+            self.phase_started = now
+        self.callback(BuildProgress(phase, done, total, now - self.phase_started))
+
+
+def _load_previous(store: IndexStore, embedder: Embedder, mode: Mode) -> _Previous | None:
+    directory = store.current()
+    if directory is None:
+        return None
+    manifest = Manifest.read(directory)
+    try:
+        check_compatible(manifest, embedder.model_id, embedder.dimension, store.root)
+    except IndexMismatchError:
+        if mode == "update":
+            raise IndexMismatchError(
+                f"cannot update {store.root}: it was built with {manifest.model_id}, the "
+                f"configured model is {embedder.model_id}; {rebuild_hint(store.root)}"
+            ) from None
+        return None  # a full build with another model starts from nothing
+    import faiss
+
+    db = MetaDB(directory / DB_FILE, readonly=True)
+    try:
+        articles = {s.article.id: (s.article, s.content_hash) for s in db.stored_articles()}
+    finally:
+        db.close()
+    index: Any = faiss.read_index(str(directory / VECTORS_FILE))
+    ids = faiss.vector_to_array(index.id_map)
+    matrix = index.index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, 0))
+    rows = {int(chunk): row for row, chunk in enumerate(ids)}
+    return _Previous(articles, rows, np.asarray(matrix, dtype=np.float32))
+
+
+def _final_articles(
+    read: list[Article], previous: _Previous | None, mode: Mode, prune: bool, report: BuildReport
+) -> list[Article]:
+    old = previous.articles if previous else {}
+    final: dict[str, Article] = {}
+    if mode == "update":
+        final = {aid: article for aid, (article, _) in old.items()}
+    for article in read:
+        before = old.get(article.id)
+        if before is None:
+            report.added += 1
+        elif before[1] != article.content_hash:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+        final[article.id] = article
+    if mode == "build":
+        report.removed = len(set(old) - set(final))
+    elif prune:
+        read_ids = {a.id for a in read}
+        read_files = {a.origin for a in read}
+        for aid, article in list(final.items()):
+            gone = article.origin and not Path(article.origin).exists()
+            dropped = article.origin in read_files and aid not in read_ids
+            if gone or dropped:
+                del final[aid]
+                report.removed += 1
+    return list(final.values())
+
+
+def _chunk_all(
+    articles: list[Article], embedder: Embedder, chunking: ChunkingConfig, notify: _Notifier
+) -> list[tuple[Article, str, list[Chunk]]]:
+    config = chunking
+    if embedder.max_tokens and (
+        config.max_tokens is None or config.max_tokens > embedder.max_tokens
+    ):
+        config = ChunkingConfig(config.max_words, config.overlap_words, embedder.max_tokens)
+    out: list[tuple[Article, str, list[Chunk]]] = []
+    notify("chunking", 0, len(articles))
+    for done, article in enumerate(articles, start=1):
+        language = detect_language(f"{article.title}\n{article.text[:600]}", default="fr")
+        chunks = chunk_article(
+            article, config, language=language, count_tokens=embedder.count_tokens
+        )
+        if chunks:
+            out.append((article, language, chunks))
+        if done % 200 == 0 or done == len(articles):
+            notify("chunking", done, len(articles))
+    return out
+
+
+def _vectors_for(
+    chunked: list[tuple[Article, str, list[Chunk]]],
+    previous: _Previous | None,
+    embedder: Embedder,
+    batch_size: int,
+    report: BuildReport,
+    notify: _Notifier,
+) -> NDArray[np.float32]:
+    all_chunks = [chunk for _, _, chunks in chunked for chunk in chunks]
+    matrix = np.zeros((len(all_chunks), embedder.dimension), dtype=np.float32)
+    todo: list[int] = []
+    for row, chunk in enumerate(all_chunks):
+        old_row = previous.vectors.get(chunk.id) if previous else None
+        if previous is not None and old_row is not None:
+            matrix[row] = previous.matrix[old_row]
+        else:
+            todo.append(row)
+    report.reused_chunks = len(all_chunks) - len(todo)
+    report.embedded_chunks = len(todo)
+    started = time.perf_counter()
+    notify("embedding", 0, len(todo))
+    for first in range(0, len(todo), EMBED_BATCH_CHUNKS):
+        rows = todo[first : first + EMBED_BATCH_CHUNKS]
+        texts = [all_chunks[row].embedding_text() for row in rows]
+        matrix[rows] = embedder.encode(texts, batch_size=batch_size)
+        notify("embedding", first + len(rows), len(todo))
+    report.embed_seconds = time.perf_counter() - started
+    return matrix
+
+
+def _write_generation(
+    store: IndexStore,
+    chunked: list[tuple[Article, str, list[Chunk]]],
+    vectors: NDArray[np.float32],
+    embedder: Embedder,
+    config: BuildConfig,
+    started: float,
+) -> Path:
+    import faiss
+
+    temp = store.new_generation()
+    db = MetaDB(temp / DB_FILE)
+    languages: dict[str, int] = {}
+    ids: list[int] = []
+    texts: list[str] = []
+    for article, language, chunks in chunked:
+        db.add_article(article, language, chunks)
+        languages[language] = languages.get(language, 0) + 1
+        ids.extend(chunk.id for chunk in chunks)
+        texts.extend(chunk.embedding_text() for chunk in chunks)
+    db.commit()
+    db.close()
+
+    index: Any = faiss.IndexIDMap2(faiss.IndexFlatIP(embedder.dimension))
+    if len(ids):
+        index.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
+    faiss.write_index(index, str(temp / VECTORS_FILE))
+
+    corpus_language = max(languages, key=lambda k: languages[k]) if languages else "fr"
+    LexicalIndex.build(texts, ids, corpus_language).save(temp / LEXICAL_DIR)
+
+    chunking = config.chunking
+    manifest = Manifest(
+        model_id=embedder.model_id,
+        dimension=embedder.dimension,
+        precision=str(getattr(embedder, "precision", "float32")),
+        chunking={
+            "max_words": chunking.max_words,
+            "overlap_words": chunking.overlap_words,
+            "max_tokens": embedder.max_tokens,
+        },
+        articles=len(chunked),
+        chunks=len(ids),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        build_seconds=round(time.perf_counter() - started, 2),
+        language=corpus_language,
+        languages=dict(sorted(languages.items(), key=lambda kv: -kv[1])),
+    )
+    (temp / MANIFEST_FILE).write_text(manifest.to_json(), "utf-8")
+    return store.publish(temp)

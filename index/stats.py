@@ -1,0 +1,90 @@
+"""What `newsbot index stats` and the Discord status command show, without loading the model."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from index.metadb import DB_FILE, MetaDB
+from index.store import IndexStore, Manifest
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    index_dir: str
+    generation: str
+    model: str
+    dimension: int
+    articles: int
+    chunks: int
+    size_bytes: int
+    built_at: str
+    build_seconds: float
+    date_min: str | None
+    date_max: str | None
+    languages: dict[str, int]
+    outlets: list[tuple[str, int]]
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["outlets"] = [{"source": s, "articles": n} for s, n in self.outlets]
+        return data
+
+    def describe(self, max_outlets: int = 10) -> str:
+        outlets = ", ".join(f"{s} ({n})" for s, n in self.outlets[:max_outlets]) or "none known"
+        if len(self.outlets) > max_outlets:
+            outlets += f", … {len(self.outlets) - max_outlets} more"
+        dates = f"{self.date_min} … {self.date_max}" if self.date_min else "no dates"
+        langs = ", ".join(f"{k} {v}" for k, v in self.languages.items())
+        return "\n".join(
+            [
+                f"index      {self.index_dir} ({self.generation})",
+                f"articles   {self.articles}",
+                f"chunks     {self.chunks}",
+                f"model      {self.model} ({self.dimension} dims)",
+                f"size       {human_bytes(self.size_bytes)}",
+                f"built      {self.built_at} in {self.build_seconds:.1f} s",
+                f"dates      {dates}",
+                f"languages  {langs}",
+                f"outlets    {outlets}",
+            ]
+        )
+
+
+def read_stats(index_dir: Path) -> IndexStats:
+    store = IndexStore(index_dir)
+    directory = store.require_current()
+    manifest = Manifest.read(directory)
+    db = MetaDB(directory / DB_FILE, readonly=True)
+    try:
+        articles, chunks = db.counts()
+        date_min, date_max = db.date_range()
+        outlets = db.sources()
+        languages = db.languages()
+    finally:
+        db.close()
+    size = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
+    return IndexStats(
+        index_dir=str(index_dir),
+        generation=directory.name,
+        model=manifest.model_id,
+        dimension=manifest.dimension,
+        articles=articles,
+        chunks=chunks,
+        size_bytes=size,
+        built_at=manifest.built_at,
+        build_seconds=manifest.build_seconds,
+        date_min=date_min,
+        date_max=date_max,
+        languages=languages,
+        outlets=outlets,
+    )
+
+
+def human_bytes(size: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.1f} {unit}" if unit != "B" else f"{int(size)} B"
+        size /= 1024
+    return f"{size:.1f} GiB"

@@ -1,0 +1,51 @@
+"""Shared fixtures: the real model once per session, indexes in per-test directories."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from index.builder import BuildConfig, build_index
+from index.embedding import HashingEmbedder, SentenceTransformerEmbedder
+from index.store import IndexStore
+
+from .support import SAMPLE_DIR
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Each test runs with no NEWSBOT_ variables and no .env from the developer's checkout."""
+    for name in list(os.environ):
+        if name.startswith("NEWSBOT_") or name == "DISCORD_TOKEN":
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NEWSBOT_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("NEWSBOT_FEEDBACK_DB", str(tmp_path / "feedback.sqlite3"))
+    monkeypatch.chdir(tmp_path)
+    yield
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> SentenceTransformerEmbedder:
+    """The real all-MiniLM-L6-v2, loaded once (about 5 s)."""
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture
+def hashing_embedder() -> HashingEmbedder:
+    return HashingEmbedder()
+
+
+@pytest.fixture(scope="session")
+def sample_index_dir(
+    tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder
+) -> Path:
+    """A real index over the bundled sample article. Tests must not modify it."""
+    root = tmp_path_factory.mktemp("sample-index")
+    build_index(IndexStore(root), [SAMPLE_DIR], real_embedder, BuildConfig())
+    return root
