@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 Result = dict[str, Any]
@@ -44,6 +47,19 @@ def _ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}×" if a and b else "–"
 
 
+def _rate(value: float) -> str:
+    return f"{value:,.1f}"
+
+
+def _command(opts: Result) -> str:
+    flags = [
+        f"--{name.replace('_', '-')}" + ("" if value is True else f" {value}")
+        for name, value in opts.items()
+        if value not in (None, False)
+    ]
+    return " ".join(["python -m benchmarks.run", *flags])
+
+
 def _mb(size: float | None) -> str:
     return "–" if size is None else f"{size / 1e6:,.0f} MB"
 
@@ -69,11 +85,11 @@ def _indexing(results: Result) -> str:
                 name,
                 nb["articles"],
                 nb["chunks"],
-                nb["articles_per_s"],
-                nb["chunks_per_s"],
-                enc["chunks_per_s"],
+                _rate(nb["articles_per_s"]),
+                _rate(nb["chunks_per_s"]),
+                _rate(enc["chunks_per_s"]),
                 _ratio(nb["chunks_per_s"], enc["chunks_per_s"]),
-                peer["chunks_per_s"] if peer else None,
+                _rate(peer["chunks_per_s"]) if peer else None,
                 _ratio(nb["chunks_per_s"], peer["chunks_per_s"]) if peer else "–",
                 f"{nb['peak_rss_mb']:,.0f} / {enc['peak_rss_mb']:,.0f} MB",
                 _mb(nb["index_bytes"]),
@@ -97,6 +113,9 @@ def _latency(results: Result) -> str:
     query = txtai.get("query") or {}
     rows = []
     for name, entry in results["latency"].items():
+        if "error" in entry:
+            rows.append([name, f"failed: {entry['error']}", *[""] * 8])
+            continue
         peer_p50 = query.get("search_ms", {}).get("p50") if name == "xling-dev" else None
         peer_cold = txtai.get("cold_start_s") if name == "xling-dev" else None
         rows.append(
@@ -118,7 +137,9 @@ def _latency(results: Result) -> str:
         "peak RSS", "txtai search p50 ms", "newsbot retrieve / txtai", "txtai cold start",
         "newsbot / txtai cold",
     ]  # fmt: skip
-    some = next(iter(results["latency"].values()))
+    some = next((e for e in results["latency"].values() if "error" not in e), None)
+    if some is None:
+        return _table(header, rows)
     note = (
         f"`ask` = retrieve + answer through AnswerService, {some['questions']} xling-dev questions "
         "(English and French alternating) after 5 warm-up questions; `retrieve` = hybrid "
@@ -133,6 +154,9 @@ def _quality(results: Result) -> str:
     txtai = (results.get("txtai") or {}).get("query") or {}
     rows = []
     for name, report in results["quality"].items():
+        if "error" in report:
+            rows.append([name, f"failed: {report['error']}", *[""] * 11])
+            continue
         for lang, s in report["by_lang"].items():
             bm25 = report["baselines"]["bm25"]["by_lang"][lang]
             dense = report["baselines"]["dense"]["by_lang"][lang]
@@ -166,8 +190,10 @@ def _notes(results: Result) -> str:
     scale = results["scale_index"]
     txtai = results.get("txtai") or {}
     limit = opts.get("limit")
+    if "error" in scale:
+        scale = {"chunks": 0, "articles": 0, "real_vectors": 0, "borrowed_vectors": 0}
     lines = [
-        f"- Command: `python -m benchmarks.run` (options {opts}).",
+        f"- Command (from the repo root): `{_command(opts)}`.",
         f"- OrangeSum indexing uses the first {limit:,} of 35,987 articles (`--limit`; 0 = all)."
         if limit
         else "- OrangeSum indexing uses all 35,987 articles.",
@@ -178,8 +204,8 @@ def _notes(results: Result) -> str:
         "noise, because embedding them all would take most of an hour here. Dense search cost "
         "depends only on the vector count, so latency is representative; answers on it are not.",
     ]
-    if "skipped" in txtai:
-        lines.append(f"- txtai skipped: {txtai['skipped']}.")
+    if "skipped" in txtai or "error" in txtai:
+        lines.append(f"- txtai skipped: {txtai.get('skipped') or txtai.get('error')}.")
     else:
         lines.append(
             "- txtai 9.14 (`pip install -e '.[bench]'`): `Embeddings(path=<the same local "
@@ -188,3 +214,15 @@ def _notes(results: Result) -> str:
             "scored at the article level from its top 80 chunks, like newsbot's."
         )
     return "\n".join(lines)
+
+
+def main() -> None:
+    """Re-render a results file: ``python -m benchmarks.report [RESULTS_JSON]``."""
+    source = (
+        Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / "results/latest.json"
+    )
+    source.with_suffix(".md").write_text(render_markdown(json.loads(source.read_text("utf-8"))))
+
+
+if __name__ == "__main__":
+    main()

@@ -19,8 +19,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,18 @@ def run_child(args: Sequence[str], *, extra_env: dict[str, str] | None = None) -
     return Child(json.loads(last), round(seconds, 2), round(usage.ru_maxrss / 1024, 1))
 
 
+def newsbot_command() -> list[str]:
+    """The installed `newsbot` script, else its equivalent (never `-m bot.cli`: see below).
+
+    ``python -m bot.cli`` runs the module as ``__main__``, so front ends that import ``bot.cli``
+    would load it a second time; the script imports it once, as users run it.
+    """
+    script = Path(sys.executable).parent / "newsbot"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from bot.cli import main; main()"]
+
+
 def phase(*args: str) -> Child:
     return run_child([sys.executable, "-m", "benchmarks.phases", *args])
 
@@ -144,7 +157,7 @@ def quality(name: str, folder: Path, limit: int | None) -> Result:
     log(f"newsbot eval on {name}")
     out = CACHE / f"eval-{name}.json"
     child = run_child(
-        [sys.executable, "-m", "bot.cli", "eval", "--corpus", str(folder / "corpus.jsonl"),
+        [*newsbot_command(), "eval", "--corpus", str(folder / "corpus.jsonl"),
          "--questions", str(folder / "questions.jsonl"), "--json", str(out),
          "--cache-dir", str(CACHE / "eval-cache"),
          *(["--limit", str(limit)] if limit else [])]
@@ -153,25 +166,26 @@ def quality(name: str, folder: Path, limit: int | None) -> Result:
     return report | {"wall_seconds": child.seconds, "peak_rss_mb": child.peak_rss_mb}
 
 
-def latency(index_dir: Path, count: int) -> Result:
+def latency(index_dir: Path, args: argparse.Namespace) -> Result:
     child = phase(
         "latency", "--index-dir", str(index_dir), "--questions", str(LATENCY_QUESTIONS),
-        "--count", str(count),
+        "--count", str(args.latency_questions),
     )  # fmt: skip
-    return child.result | {"peak_rss_mb": child.peak_rss_mb}
+    cold = cold_start(index_dir, args.cold_runs)
+    return child.result | {"peak_rss_mb": child.peak_rss_mb, "cold_start": cold}
 
 
 def cold_start(index_dir: Path, runs: int) -> Result:
     """Process start to first answer: `newsbot ask --json` if the console exists, else a script."""
     has_ask = (
         subprocess.run(
-            [sys.executable, "-m", "bot.cli", "ask", "--help"],
+            [*newsbot_command(), "ask", "--help"],
             capture_output=True, cwd=CACHE, env=child_env(), check=False,
         ).returncode
         == 0
     )  # fmt: skip
     if has_ask:
-        command = [sys.executable, "-m", "bot.cli", "ask", COLD_QUESTION, "--json"]
+        command = [*newsbot_command(), "ask", COLD_QUESTION, "--json"]
         how = "newsbot ask QUESTION --json"
     else:
         command = [sys.executable, "-m", "benchmarks.phases", "first-answer",
@@ -200,20 +214,25 @@ def machine() -> Result:
     }
 
 
-def run(args: argparse.Namespace) -> Result:
-    from benchmarks import peer_txtai
+def guarded(into: Result, key: str, step: Callable[[], Result]) -> None:
+    """Run one step; a failed phase is recorded in the results and the run goes on."""
+    try:
+        into[key] = step()
+    except PhaseError as exc:
+        log(f"{key} failed: {exc}")
+        into[key] = {"error": str(exc)}
 
+
+def run(args: argparse.Namespace, out: Path) -> Result:
     started = time.perf_counter()
-    options = {
-        "limit": args.limit,
-        "scale_chunks": args.scale_chunks,
-        "latency_questions": args.latency_questions,
-        "cold_runs": args.cold_runs,
-        "skip_txtai": args.skip_txtai,
-        "masakhanews_limit": args.masakhanews_limit,
-        "eval_limit": args.eval_limit,
-    }
-    results: Result = {"machine": machine(), "options": options}
+    results: Result = {"machine": machine(), "options": options(args)}
+
+    def checkpoint() -> None:
+        results["total_minutes"] = round((time.perf_counter() - started) / 60, 1)
+        results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "partial.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+
     indexing: Result = {}
     results["indexing"] = indexing
     masakhanews = MASAKHANEWS
@@ -225,40 +244,51 @@ def run(args: argparse.Namespace) -> Result:
     indexing["xling-dev"] = index_and_encode(
         "xling-dev", EVAL_SETS["xling-dev"] / "corpus.jsonl", eval_cache=CACHE / "eval-cache"
     )
+    checkpoint()
     xling_index = Path(indexing["xling-dev"]["newsbot"]["index_dir"])
     orangesum_index = Path(indexing["orangesum"]["newsbot"]["index_dir"])
-
-    skipped = "--skip-txtai" if args.skip_txtai else peer_txtai.available()
-    if skipped is None:
-        results["txtai"] = txtai_peer(xling_index, LATENCY_QUESTIONS, args.cold_runs)
-    else:
-        log(f"txtai skipped: {skipped}")
-        results["txtai"] = {"skipped": skipped}
-
-    results["quality"] = {
-        name: quality(name, folder, args.eval_limit) for name, folder in EVAL_SETS.items()
-    }
-
-    log(f"building a {args.scale_chunks}-chunk index from real OrangeSum text")
-    scaled = phase(
-        "scale", "--source-index", str(orangesum_index), "--corpus", str(ORANGESUM),
-        "--target-chunks", str(args.scale_chunks), "--index-dir", str(CACHE / "idx-scale"),
-        "--work", str(CACHE),
-    )  # fmt: skip
-    results["scale_index"] = scaled.result | {"peak_rss_mb": scaled.peak_rss_mb}
-    indexes = {
-        "xling-dev": xling_index,
-        "orangesum": orangesum_index,
-        "scale": Path(scaled.result["index_dir"]),
-    }
+    guarded(results, "txtai", lambda: txtai_or_skip(args, xling_index))
+    checkpoint()
+    results["quality"] = {}
+    for name, folder in EVAL_SETS.items():
+        guarded(results["quality"], name, partial(quality, name, folder, args.eval_limit))
+        checkpoint()
+    guarded(results, "scale_index", lambda: scale_index(orangesum_index, args.scale_chunks))
+    indexes = {"xling-dev": xling_index, "orangesum": orangesum_index}
+    if "index_dir" in results["scale_index"]:
+        indexes["scale"] = Path(results["scale_index"]["index_dir"])
     results["latency"] = {}
     for name, directory in indexes.items():
         log(f"query latency and cold start on {name}")
-        results["latency"][name] = latency(directory, args.latency_questions)
-        results["latency"][name]["cold_start"] = cold_start(directory, args.cold_runs)
-    results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
-    results["total_minutes"] = round((time.perf_counter() - started) / 60, 1)
+        guarded(results["latency"], name, partial(latency, directory, args))
+        checkpoint()
+    checkpoint()
     return results
+
+
+def options(args: argparse.Namespace) -> Result:
+    names = ["limit", "scale_chunks", "latency_questions", "cold_runs", "skip_txtai"]
+    return {name: getattr(args, name) for name in [*names, "masakhanews_limit", "eval_limit"]}
+
+
+def txtai_or_skip(args: argparse.Namespace, xling_index: Path) -> Result:
+    from benchmarks import peer_txtai
+
+    skipped = "--skip-txtai" if args.skip_txtai else peer_txtai.available()
+    if skipped is not None:
+        log(f"txtai skipped: {skipped}")
+        return {"skipped": skipped}
+    return txtai_peer(xling_index, LATENCY_QUESTIONS, args.cold_runs)
+
+
+def scale_index(orangesum_index: Path, chunks: int) -> Result:
+    log(f"building a {chunks}-chunk index from real OrangeSum text")
+    scaled = phase(
+        "scale", "--source-index", str(orangesum_index), "--corpus", str(ORANGESUM),
+        "--target-chunks", str(chunks), "--index-dir", str(CACHE / "idx-scale"),
+        "--work", str(CACHE),
+    )  # fmt: skip
+    return scaled.result | {"peak_rss_mb": scaled.peak_rss_mb}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -306,10 +336,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     missing = [p for p in (MASAKHANEWS, ORANGESUM, *EVAL_SETS.values()) if not p.exists()]
     if missing:
         sys.exit(f"error: {missing[0]} is missing; the shared data belongs beside the repo")
-    results = run(args)
+    results = run(args, args.out)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     (args.out / "latest.md").write_text(render_markdown(results))
+    (args.out / "partial.json").unlink(missing_ok=True)
     log(f"wrote {args.out / 'latest.json'} and latest.md in {results['total_minutes']} min")
 
 

@@ -6,7 +6,9 @@ diagnostics to stderr; ``--json`` prints ``Answer.to_json()`` exactly.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -142,16 +144,16 @@ def chat(
 
 
 def _start_history() -> Path | None:
-    """Arrow-key history across sessions, where the readline module exists."""
+    """Arrow-key history across sessions, for a terminal where the readline module exists."""
+    if not sys.stdin.isatty():
+        return None
     try:
         import readline
     except ImportError:  # Windows without pyreadline
         return None
     path = HISTORY_FILE.expanduser()
-    try:
+    with contextlib.suppress(OSError):
         readline.read_history_file(path)
-    except OSError:
-        pass
     readline.set_history_length(1000)
     return path
 
@@ -161,7 +163,5 @@ def _save_history(path: Path | None) -> None:
         return
     import readline
 
-    try:
+    with contextlib.suppress(OSError):
         readline.write_history_file(path)
-    except OSError:
-        pass

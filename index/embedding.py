@@ -25,14 +25,9 @@ MODEL_SETTING = "NEWSBOT_EMBEDDING_MODEL"
 class Embedder(Protocol):
     """What the index needs from a model: a stable identity, a size and normalised vectors."""
 
-    @property
-    def model_id(self) -> str: ...
-
-    @property
-    def dimension(self) -> int: ...
-
-    @property
-    def max_tokens(self) -> int | None: ...
+    model_id: str
+    dimension: int
+    max_tokens: int | None  # the model's input window in tokens, None when unbounded
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -81,7 +76,7 @@ class SentenceTransformerEmbedder:
         device: str = "cpu",
         precision: Precision = "auto",
     ) -> None:
-        load_from, self._model_id = resolve_model(model)
+        load_from, self.model_id = resolve_model(model)
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         if Path(load_from).is_dir():
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -102,21 +97,9 @@ class SentenceTransformerEmbedder:
             self._model.to(torch.bfloat16)
         self.precision = "bfloat16" if use_bf16 else "float32"
         dimension = self._model.get_embedding_dimension()
-        self._dimension = int(dimension) if dimension else 0
+        self.dimension = int(dimension) if dimension else 0
         seq = getattr(self._model, "max_seq_length", None)
-        self._max_tokens = int(seq) if seq else None
-
-    @property
-    def model_id(self) -> str:
-        return self._model_id
-
-    @property
-    def dimension(self) -> int:
-        return self._dimension
-
-    @property
-    def max_tokens(self) -> int | None:
-        return self._max_tokens
+        self.max_tokens: int | None = int(seq) if seq else None
 
     def count_tokens(self, text: str) -> int:
         encoded = self._model.tokenizer(text, add_special_tokens=True, verbose=False)
@@ -124,7 +107,7 @@ class SentenceTransformerEmbedder:
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> NDArray[np.float32]:
         if not texts:
-            return np.zeros((0, self._dimension), dtype=np.float32)
+            return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = self._model.encode(
             list(texts),
             batch_size=batch_size,
@@ -142,32 +125,21 @@ class HashingEmbedder:
     """Deterministic bag-of-words vectors for storage tests: no model, same text → same vector."""
 
     def __init__(self, dimension: int = 64, model_id: str = "test/hashing") -> None:
-        self._dimension = dimension
-        self._model_id = model_id
-
-    @property
-    def model_id(self) -> str:
-        return self._model_id
-
-    @property
-    def dimension(self) -> int:
-        return self._dimension
-
-    @property
-    def max_tokens(self) -> int | None:
-        return None
+        self.dimension = dimension
+        self.model_id = model_id
+        self.max_tokens: int | None = None
 
     def count_tokens(self, text: str) -> int:
         return len(_WORD.findall(text))
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> NDArray[np.float32]:
-        out = np.zeros((len(texts), self._dimension), dtype=np.float32)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             for word in _WORD.findall(text.lower()):
                 bucket = int.from_bytes(
                     hashlib.blake2b(word.encode(), digest_size=4).digest(), "big"
                 )
-                out[row, bucket % self._dimension] += 1.0
+                out[row, bucket % self.dimension] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         return np.asarray(out / norms, dtype=np.float32)

@@ -70,8 +70,10 @@ class _Candidate:
 
 def zscores(values: NDArray[np.float64]) -> NDArray[np.float64]:
     """Standard scores over the candidate set; a constant list carries no signal and maps to 0."""
+    if len(values) == 0:
+        return np.zeros_like(values)
     spread = float(values.std())
-    if len(values) == 0 or spread < 1e-9:
+    if spread < 1e-9:
         return np.zeros_like(values)
     result: NDArray[np.float64] = (values - values.mean()) / spread
     return result

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.answer.service import AnswerOptions, AnswerService
 from index.builder import BuildConfig, build_index
 from index.embedding import HashingEmbedder, SentenceTransformerEmbedder
 from index.store import IndexStore
@@ -49,3 +50,11 @@ def sample_index_dir(
     root = tmp_path_factory.mktemp("sample-index")
     build_index(IndexStore(root), [SAMPLE_DIR], real_embedder, BuildConfig())
     return root
+
+
+@pytest.fixture(scope="session")
+def answer_service(
+    sample_index_dir: Path, real_embedder: SentenceTransformerEmbedder
+) -> AnswerService:
+    """The answering service over the sample index, with default options. Read-only use."""
+    return AnswerService(IndexStore(sample_index_dir), real_embedder, AnswerOptions())

@@ -18,7 +18,7 @@ from index.embedding import SentenceTransformerEmbedder
 from index.store import IndexStore
 
 from .conftest import SAMPLE_DIR
-from .test_discord_support import (  # noqa: F401  (fixtures)
+from .discord_support import (  # noqa: F401  (fixtures)
     MALI_QUESTION,
     FakeAttachment,
     FakeInteraction,

@@ -13,7 +13,7 @@ from bot.answer.models import Answer, Citation
 from bot.discord_bot.render import EMBED_TOTAL_LIMIT, FIELD_VALUE_LIMIT
 from bot.discord_bot.views import TEMPLATE
 
-from .test_discord_support import (  # noqa: F401  (fixtures)
+from .discord_support import (  # noqa: F401  (fixtures)
     MALI_QUESTION,
     Harness,
     HarnessFactory,

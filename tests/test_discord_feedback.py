@@ -12,7 +12,7 @@ import pytest
 from bot.discord_bot.feedback import FeedbackStore, UnknownAnswerError
 from bot.discord_bot.views import FeedbackButton
 
-from .test_discord_support import (  # noqa: F401  (fixtures)
+from .discord_support import (  # noqa: F401  (fixtures)
     MALI_QUESTION,
     FakeInteraction,
     Harness,

@@ -15,7 +15,7 @@ from bot.discord_bot.client import NewsBot, minimal_intents
 from bot.discord_bot.render import MESSAGE_LIMIT
 from index.embedding import SentenceTransformerEmbedder
 
-from .test_discord_support import (  # noqa: F401  (fixtures)
+from .discord_support import (  # noqa: F401  (fixtures)
     MALI_QUESTION,
     Harness,
     HarnessFactory,

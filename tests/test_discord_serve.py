@@ -20,7 +20,7 @@ from bot.discord_bot.serve import RedactToken
 from bot.settings import load_settings
 from index.embedding import SentenceTransformerEmbedder
 
-from .test_discord_support import Harness, HarnessFactory, make_harness_fixture  # noqa: F401
+from .discord_support import Harness, HarnessFactory, make_harness_fixture  # noqa: F401
 
 NEWSBOT = "from bot.cli import main; main()"  # exactly what the `newsbot` script runs
 TOKEN = "MTA5ODc2NTQzMjEw.Gx-secret.token-value-never-shown"

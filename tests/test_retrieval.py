@@ -1,0 +1,162 @@
+"""Hybrid retrieval with the real model, real FAISS and real BM25 files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.builder import BuildConfig, build_index
+from index.embedding import SentenceTransformerEmbedder
+from index.models import SearchFilters
+from index.retrieval import Retriever, fuse_scores, wants_recent, zscores
+from index.store import IndexStore, LoadedIndex
+
+from .support import shared_path
+
+SAMPLE_ID = "mali-russie-lavrov-2023-02"
+
+
+@pytest.fixture(scope="module")
+def sample_loaded(sample_index_dir: Path) -> Iterator[LoadedIndex]:
+    loaded = IndexStore(sample_index_dir).open()
+    yield loaded
+    loaded.close()
+
+
+@pytest.fixture(scope="module")
+def retriever(sample_loaded: LoadedIndex, real_embedder: SentenceTransformerEmbedder) -> Retriever:
+    return Retriever(sample_loaded, real_embedder)
+
+
+# --- fusion rule ------------------------------------------------------------------------------
+
+
+def test_fusion_trusts_bm25_within_a_language_and_dense_across() -> None:
+    dense = np.array([0.9, 0.1, 0.5])
+    lexical = np.array([0.0, 10.0, 5.0])
+    same = fuse_scores(dense, lexical, np.array([True, True, True]))
+    cross = fuse_scores(dense, lexical, np.array([False, False, False]))
+    assert int(np.argmax(same)) == 1  # BM25's favourite wins when languages match
+    assert int(np.argmax(cross)) == 0  # the dense favourite wins across languages
+
+
+def test_constant_scores_carry_no_signal() -> None:
+    assert zscores(np.array([3.0, 3.0])).tolist() == [0.0, 0.0]
+    assert zscores(np.array([], dtype=np.float64)).tolist() == []
+
+
+def test_recency_cues_in_both_languages() -> None:
+    assert wants_recent("What is the latest news about Mali?")
+    assert wants_recent("Quelles sont les dernières nouvelles du Mali ?")
+    assert not wants_recent("Who invited Lavrov?")
+
+
+# --- the sample index ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["hybrid", "dense", "bm25"])
+def test_every_method_finds_the_sample_article(retriever: Retriever, method: str) -> None:
+    hits = retriever.search("Lavrov Bamako Nouakchott", k=3, method=method)  # type: ignore[arg-type]
+    assert hits and hits[0].article.id == SAMPLE_ID
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_hybrid_hits_carry_both_raw_scores(retriever: Retriever) -> None:
+    hits = retriever.search("Qui a invité Sergueï Lavrov ?", k=3)
+    assert hits
+    assert all(h.dense is not None and h.lexical is not None for h in hits)
+    best = hits[0]
+    assert "invitation" in best.chunk.text
+    # the chunk's span gives back its exact text in the article
+    text = retriever.index.db.article_text(best.chunk.article_id)
+    assert text is not None and text[best.chunk.start : best.chunk.end] == best.chunk.text
+
+
+def test_accent_folding_matches_unaccented_capitals(retriever: Retriever) -> None:
+    """The article writes "Affaires Etrangères"; a question may write "affaires étrangères"."""
+    for query in ("ministre des affaires étrangères", "MINISTRE DES AFFAIRES ETRANGERES"):
+        hits = retriever.search(query, k=1, method="bm25")
+        assert hits and "Affaires Etrangères" in hits[0].chunk.text
+
+
+@pytest.mark.parametrize(
+    ("filters", "found"),
+    [
+        (SearchFilters(since="2023"), True),
+        (SearchFilters(since="2023-02", until="2023-02"), True),
+        (SearchFilters(since="2023-03"), False),
+        (SearchFilters(until="2023-01"), False),
+        (SearchFilters(sources=("JournalDeBangui",)), True),
+        (SearchFilters(sources=("lemonde",)), False),
+    ],
+)
+@pytest.mark.parametrize("method", ["hybrid", "dense", "bm25"])
+def test_filters_apply_to_every_method(
+    retriever: Retriever, filters: SearchFilters, found: bool, method: str
+) -> None:
+    hits = retriever.search("Lavrov Bamako", k=5, filters=filters, method=method)  # type: ignore[arg-type]
+    assert bool(hits) is found
+
+
+def test_recent_questions_prefer_newer_articles(
+    tmp_path: Path, real_embedder: SentenceTransformerEmbedder
+) -> None:
+    corpus = tmp_path / "mali.jsonl"
+    body = "Le gouvernement du Mali a annoncé de nouvelles mesures économiques et sécuritaires"
+    rows = [
+        {"id": "old", "title": "Mali : mesures de mars", "text": body + " en mars.",
+         "date": "2021-03-01"},
+        {"id": "new", "title": "Mali : mesures de mai", "text": body + " en mai.",
+         "date": "2023-05-01"},
+        {"id": "mid", "title": "Mali : mesures de janvier", "text": body + " en janvier.",
+         "date": "2022-01-01"},
+    ]  # fmt: skip
+    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    store = IndexStore(tmp_path / "index")
+    build_index(store, [corpus], real_embedder, BuildConfig())
+    loaded = store.open()
+    try:
+        retriever = Retriever(loaded, real_embedder)
+        for question in ("What is the latest news about Mali?", "Dernières nouvelles du Mali ?"):
+            assert retriever.search(question, k=3)[0].article.id == "new"
+        filters = SearchFilters(prefer_recent=True)
+        assert retriever.search("mesures au Mali", k=3, filters=filters)[0].article.id == "new"
+    finally:
+        loaded.close()
+
+
+# --- cross-lingual recall on the shared dev set ------------------------------------------------
+
+
+def _recall_at_5(retriever: Retriever, questions: list[dict[str, str]], method: str) -> float:
+    found = 0
+    for q in questions:
+        hits = retriever.search(q["question"], k=80, method=method)  # type: ignore[arg-type]
+        ranked = list(dict.fromkeys(h.article.id for h in hits))
+        found += q["article_id"] in ranked[:5]
+    return found / len(questions)
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_fusion_beats_both_retrievers_in_english_and_french(
+    tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder
+) -> None:
+    corpus = shared_path("eval", "xling-dev", "corpus.jsonl")
+    lines = shared_path("eval", "xling-dev", "questions.jsonl").read_text("utf-8").splitlines()
+    questions = [json.loads(line) for line in lines if line.strip()]
+    store = IndexStore(tmp_path_factory.mktemp("xling-index"))
+    build_index(store, [corpus], real_embedder, BuildConfig())
+    loaded = store.open()
+    try:
+        retriever = Retriever(loaded, real_embedder)
+        for lang in ("en", "fr"):
+            subset = [q for q in questions if q["lang"] == lang]
+            recall = {m: _recall_at_5(retriever, subset, m) for m in ("hybrid", "dense", "bm25")}
+            assert recall["hybrid"] > max(recall["dense"], recall["bm25"]), (lang, recall)
+    finally:
+        loaded.close()
