@@ -168,23 +168,14 @@ class BorrowedEmbedder:
         self, real: Embedder, known: dict[str, NDArray[np.float32]], seed: int = 0
     ) -> None:
         self.real = real
+        self.model_id = real.model_id
+        self.dimension = real.dimension
+        self.max_tokens = real.max_tokens
         self.known = known
         self.pool = np.stack(list(known.values()))
         self.rng = np.random.default_rng(seed)
         self.precision = getattr(real, "precision", "float32")
         self.borrowed = 0
-
-    @property
-    def model_id(self) -> str:
-        return self.real.model_id
-
-    @property
-    def dimension(self) -> int:
-        return self.real.dimension
-
-    @property
-    def max_tokens(self) -> int | None:
-        return self.real.max_tokens
 
     def count_tokens(self, text: str) -> int:
         return self.real.count_tokens(text)
@@ -233,7 +224,8 @@ def phase_scale(
     from index.store import IndexStore, Manifest
 
     source = Manifest.read(live_generation(source_index))
-    articles = math.ceil(target_chunks / (source.chunks / source.articles) * 1.08)
+    # OrangeSum's later articles are shorter and some are duplicates: aim 40% above the target.
+    articles = math.ceil(target_chunks / (source.chunks / source.articles) * 1.4)
     subset = first_lines(corpus, work / f"orangesum-first-{articles}.jsonl", articles)
     settings = settings_for(index_dir)
     embedder = BorrowedEmbedder(make_embedder(settings), known_vectors(source_index))

@@ -66,12 +66,23 @@ def _mb(size: float | None) -> str:
 
 def _machine(results: Result) -> str:
     m = results["machine"]
-    return (
+    text = (
         f"{m['cpu']}, {m['cores']} cores, Python {m['python']}, torch {m['torch']}; "
         f"started {m['started']}, load average {m['load_average_start']} at start and "
         f"{m.get('load_average_end')} at the end (other work on the machine slows every number "
-        f"alike). Whole run: {results.get('total_minutes')} min."
+        f"alike). Run time: {results.get('total_minutes')} min."
     )
+    runs: dict[str, list[str]] = {}
+    for section, where in (results.get("measured_in") or {}).items():
+        if where.get("started") != m["started"]:
+            label = (
+                f"{where['started']} (load average {where['load_average_start']} at start, "
+                f"{where.get('load_average_end')} at the end)"
+            )
+            runs.setdefault(label, []).append(section)
+    for label, sections in runs.items():
+        text += f" Sections {', '.join(sections)} come from the run started {label}."
+    return text
 
 
 def _indexing(results: Result) -> str:

@@ -223,9 +223,25 @@ def guarded(into: Result, key: str, step: Callable[[], Result]) -> None:
         into[key] = {"error": str(exc)}
 
 
+SECTIONS = ("indexing", "txtai", "quality", "scale", "latency")
+
+
 def run(args: argparse.Namespace, out: Path) -> Result:
+    """Every section in order; with ``--only``, the other sections come from the last run."""
     started = time.perf_counter()
     results: Result = {"machine": machine(), "options": options(args)}
+    wanted = set(args.only or SECTIONS)
+    if args.only:
+        previous = json.loads((out / "latest.json").read_text("utf-8"))
+        kept = [s for s in SECTIONS if s not in wanted]
+        results.update({key: previous[key] for key in _keys(kept)})
+        earlier = previous.get("measured_in") or dict.fromkeys(SECTIONS, previous["machine"])
+        results["measured_in"] = {s: earlier[s] for s in kept}
+        results["options"] = previous["options"] | {
+            k: v
+            for k, v in results["options"].items()
+            if k in ("scale_chunks", "latency_questions", "cold_runs")
+        }
 
     def checkpoint() -> None:
         results["total_minutes"] = round((time.perf_counter() - started) / 60, 1)
@@ -233,37 +249,52 @@ def run(args: argparse.Namespace, out: Path) -> Result:
         out.mkdir(parents=True, exist_ok=True)
         (out / "partial.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
 
-    indexing: Result = {}
-    results["indexing"] = indexing
+    if "indexing" in wanted:
+        results["indexing"] = indexing(args)
+        checkpoint()
+    xling_index = Path(results["indexing"]["xling-dev"]["newsbot"]["index_dir"])
+    orangesum_index = Path(results["indexing"]["orangesum"]["newsbot"]["index_dir"])
+    if "txtai" in wanted:
+        guarded(results, "txtai", lambda: txtai_or_skip(args, xling_index))
+        checkpoint()
+    if "quality" in wanted:
+        results["quality"] = {}
+        for name, folder in EVAL_SETS.items():
+            guarded(results["quality"], name, partial(quality, name, folder, args.eval_limit))
+            checkpoint()
+    if "scale" in wanted:
+        guarded(results, "scale_index", lambda: scale_index(orangesum_index, args.scale_chunks))
+    if "latency" in wanted:
+        indexes = {"xling-dev": xling_index, "orangesum": orangesum_index}
+        if "index_dir" in results["scale_index"]:
+            indexes["scale"] = Path(results["scale_index"]["index_dir"])
+        results["latency"] = {}
+        for name, directory in indexes.items():
+            log(f"query latency and cold start on {name}")
+            guarded(results["latency"], name, partial(latency, directory, args))
+            checkpoint()
+    checkpoint()
+    results.setdefault("measured_in", {})
+    results["measured_in"].update(dict.fromkeys(wanted, results["machine"]))
+    return results
+
+
+def _keys(sections: Sequence[str]) -> list[str]:
+    return ["scale_index" if section == "scale" else section for section in sections]
+
+
+def indexing(args: argparse.Namespace) -> Result:
     masakhanews = MASAKHANEWS
     if args.masakhanews_limit:
         target = CACHE / f"masakhanews-first-{args.masakhanews_limit}.jsonl"
         masakhanews = first_lines(MASAKHANEWS, target, args.masakhanews_limit)
-    indexing["masakhanews"] = index_and_encode("masakhanews", masakhanews)
-    indexing["orangesum"] = index_and_encode("orangesum", orangesum_subset(args.limit))
-    indexing["xling-dev"] = index_and_encode(
-        "xling-dev", EVAL_SETS["xling-dev"] / "corpus.jsonl", eval_cache=CACHE / "eval-cache"
-    )
-    checkpoint()
-    xling_index = Path(indexing["xling-dev"]["newsbot"]["index_dir"])
-    orangesum_index = Path(indexing["orangesum"]["newsbot"]["index_dir"])
-    guarded(results, "txtai", lambda: txtai_or_skip(args, xling_index))
-    checkpoint()
-    results["quality"] = {}
-    for name, folder in EVAL_SETS.items():
-        guarded(results["quality"], name, partial(quality, name, folder, args.eval_limit))
-        checkpoint()
-    guarded(results, "scale_index", lambda: scale_index(orangesum_index, args.scale_chunks))
-    indexes = {"xling-dev": xling_index, "orangesum": orangesum_index}
-    if "index_dir" in results["scale_index"]:
-        indexes["scale"] = Path(results["scale_index"]["index_dir"])
-    results["latency"] = {}
-    for name, directory in indexes.items():
-        log(f"query latency and cold start on {name}")
-        guarded(results["latency"], name, partial(latency, directory, args))
-        checkpoint()
-    checkpoint()
-    return results
+    return {
+        "masakhanews": index_and_encode("masakhanews", masakhanews),
+        "orangesum": index_and_encode("orangesum", orangesum_subset(args.limit)),
+        "xling-dev": index_and_encode(
+            "xling-dev", EVAL_SETS["xling-dev"] / "corpus.jsonl", eval_cache=CACHE / "eval-cache"
+        ),
+    }
 
 
 def options(args: argparse.Namespace) -> Result:
@@ -312,6 +343,13 @@ def parser() -> argparse.ArgumentParser:
         "--quick", action="store_true", help="tiny sizes everywhere: checks the suite runs"
     )
     cli.add_argument("--out", type=Path, default=RESULTS, help="results folder")
+    cli.add_argument(
+        "--only",
+        type=lambda text: [part.strip() for part in text.split(",") if part.strip()],
+        default=None,
+        help=f"re-run only these sections of the last run ({','.join(SECTIONS)}); "
+        "the others are kept from OUT/latest.json",
+    )
     return cli
 
 
@@ -331,6 +369,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         for name, value in QUICK.items():
             setattr(args, name, value)
         args.out = CACHE / "quick" if args.out == RESULTS else args.out
+    unknown = sorted(set(args.only or ()) - set(SECTIONS))
+    if unknown:
+        sys.exit(f"error: unknown section {unknown[0]!r} for --only; use {','.join(SECTIONS)}")
     if args.limit == 0:
         args.limit = None
     missing = [p for p in (MASAKHANEWS, ORANGESUM, *EVAL_SETS.values()) if not p.exists()]

@@ -25,6 +25,7 @@ def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
         settings.embedding_model,
         device=settings.device,
         precision=settings.embedding_precision,
+        threads=settings.torch_threads,
     )
 
 

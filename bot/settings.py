@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     device: str = "cpu"
     embedding_precision: Literal["auto", "float32", "bfloat16"] = "auto"
     batch_size: int = Field(32, ge=1, le=4096)
+    torch_threads: int = Field(0, ge=0, le=256)  # 0: PyTorch's default (one per core)
 
     # --- chunking (words; the model's token limit is enforced on top) -----------------------
     chunk_size: int = Field(100, ge=10, le=2000)

@@ -75,6 +75,7 @@ class SentenceTransformerEmbedder:
         *,
         device: str = "cpu",
         precision: Precision = "auto",
+        threads: int = 0,
     ) -> None:
         load_from, self.model_id = resolve_model(model)
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -90,6 +91,8 @@ class SentenceTransformerEmbedder:
                 f"cannot load embedding model {model or load_from!r} ({MODEL_SETTING}): "
                 f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
             ) from exc
+        if threads:
+            torch.set_num_threads(threads)  # process-wide: PyTorch has one intra-op pool
         use_bf16 = precision == "bfloat16" or (
             precision == "auto" and device == "cpu" and _bf16_is_fast()
         )
