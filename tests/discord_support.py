@@ -254,4 +254,3 @@ def sent_messages() -> list[discord.Message]:
     while not dpytest.sent_queue.empty():
         messages.append(dpytest.get_message())
     return messages
-

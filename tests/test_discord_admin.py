@@ -134,8 +134,17 @@ async def test_status_for_admins_by_role_or_id(make_harness: HarnessFactory) -> 
         reply = interaction.last("response.send_message")
         assert reply["ephemeral"] is True
         content = reply["content"]
-        for expected in ("articles   1", "chunks", "journaldebangui", "2023-02", "model",
-                         "size", "built", "feedback   0 answers recorded", "reindex    idle"):
+        for expected in (
+            "articles   1",
+            "chunks",
+            "journaldebangui",
+            "2023-02",
+            "model",
+            "size",
+            "built",
+            "feedback   0 answers recorded",
+            "reindex    idle",
+        ):
             assert expected in content
 
 

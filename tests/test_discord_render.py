@@ -21,8 +21,13 @@ def citation(n: int, quote: str = "Une phrase citée.", url: str | None = None) 
 
 
 def test_short_answer_keeps_everything_and_links_only_real_urls() -> None:
-    answer = Answer("Q ?", "fr", "Réponse [1] [2].", [citation(1, url="https://a.fr/x y"),
-                                                      citation(2, url="journaldebangui")], False)
+    answer = Answer(
+        "Q ?",
+        "fr",
+        "Réponse [1] [2].",
+        [citation(1, url="https://a.fr/x y"), citation(2, url="journaldebangui")],
+        False,
+    )
     embed = answer_embed(answer, "footer")
     assert embed.description == "Réponse [1] [2]."
     linked, plain = (f.value or "" for f in embed.fields)
@@ -33,8 +38,9 @@ def test_short_answer_keeps_everything_and_links_only_real_urls() -> None:
 
 def test_quotes_are_trimmed_before_the_answer_text() -> None:
     long_quote = "mot " * 400
-    answer = Answer("Q ?", "fr", "Réponse. " * 300, [citation(n, long_quote) for n in range(1, 8)],
-                    False)
+    answer = Answer(
+        "Q ?", "fr", "Réponse. " * 300, [citation(n, long_quote) for n in range(1, 8)], False
+    )
     embed = answer_embed(answer, "footer")
     assert len(embed) <= EMBED_TOTAL_LIMIT
     assert embed.description == answer.text  # 2700 chars of answer kept whole
@@ -86,9 +92,7 @@ def test_plain_text_lists_sources_without_link_previews() -> None:
 
 def test_progress_line_has_percent_rate_and_eta() -> None:
     line = describe_progress(BuildProgress("embedding", 50, 200, 10.0), 12.0)
-    assert line == (
-        "Embedding: 25% (50/200 chunks) · 5.0 chunks/s · ETA 30 s · 12 s elapsed"
-    )
+    assert line == ("Embedding: 25% (50/200 chunks) · 5.0 chunks/s · ETA 30 s · 12 s elapsed")
     assert describe_progress(None, 1.0).startswith("Starting")
     assert "articles/s" in describe_progress(BuildProgress("chunking", 10, 20, 2.0), 3.0)
 

@@ -23,6 +23,7 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+
 def minimal_intents() -> discord.Intents:
     """Guild and DM message events (for mentions and DMs); nothing privileged."""
     intents = discord.Intents.none()

@@ -165,9 +165,7 @@ class FeedbackStore:
                 "SELECT a.id, a.question, a.answer, a.article_ids, v.vote, v.user_hash, v.voted_at "
                 "FROM votes v JOIN answers a ON a.id = v.answer_id ORDER BY v.voted_at, a.id"
             ).fetchall()
-        return [
-            FeedbackRow(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6]) for r in found
-        ]
+        return [FeedbackRow(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6]) for r in found]
 
     def totals(self) -> FeedbackTotals:
         with self._connect() as conn:

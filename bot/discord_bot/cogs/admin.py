@@ -78,8 +78,12 @@ class AdminCog(
             interaction.user.id,
             interaction.guild.id if interaction.guild else None,
         )
-        hint = "" if settings.admin_user_ids or settings.admin_role_ids else (
-            " No admins are configured yet: set NEWSBOT_ADMIN_USER_IDS or NEWSBOT_ADMIN_ROLE_IDS."
+        hint = (
+            ""
+            if settings.admin_user_ids or settings.admin_role_ids
+            else (
+                " No admins are configured yet: set NEWSBOT_ADMIN_USER_IDS or NEWSBOT_ADMIN_ROLE_IDS."
+            )
         )
         await send_private(interaction, "Only newsbot's configured admins can do that." + hint)
         return True
@@ -231,4 +235,3 @@ def _added(ids: list[str], summary: str) -> str:
 
 async def setup(bot: NewsBot) -> None:
     await bot.add_cog(AdminCog(bot))
-
