@@ -82,7 +82,8 @@ class AdminCog(
             ""
             if settings.admin_user_ids or settings.admin_role_ids
             else (
-                " No admins are configured yet: set NEWSBOT_ADMIN_USER_IDS or NEWSBOT_ADMIN_ROLE_IDS."
+                " No admins are configured yet: set NEWSBOT_ADMIN_USER_IDS"
+                " or NEWSBOT_ADMIN_ROLE_IDS."
             )
         )
         await send_private(interaction, "Only newsbot's configured admins can do that." + hint)
