@@ -19,9 +19,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from benchmarks.phases import chunk_texts, dir_bytes, live_generation, p50_p95, timed_each
+from benchmarks.phases import chunk_texts, live_generation, p50_p95, timed_each
 from bot.evaluation.metrics import Outcome, dedupe, summaries_json, summarize_by_lang
 from bot.evaluation.runner import read_questions
+from index.store import directory_bytes
 
 Result = dict[str, Any]
 INSTALL_HINT = "pip install -e '.[bench]'  (txtai>=9.14,<10)"
@@ -71,7 +72,7 @@ def build(index_dir: Path, out: Path) -> Result:
         "seconds": round(seconds, 2),
         "chunks_per_s": round(len(texts) / seconds, 2),
         "model_load_seconds": round(load_seconds, 2),
-        "index_bytes": dir_bytes(out),
+        "index_bytes": directory_bytes(out),
         "precision": precision,
     }
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from bot.evaluation.metrics import percentile
 from bot.settings import Settings, load_settings
+from index.store import directory_bytes
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -46,10 +47,6 @@ def timed_each(func: Callable[[str], object], inputs: Sequence[str]) -> list[flo
 
 def p50_p95(values: Sequence[float]) -> dict[str, float]:
     return {"p50": round(percentile(values, 50), 1), "p95": round(percentile(values, 95), 1)}
-
-
-def dir_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def live_generation(index_dir: Path) -> Path:
@@ -116,7 +113,7 @@ def phase_index(corpus: Path, index_dir: Path, eval_cache: Path | None) -> Resul
         "embed_seconds": round(report.embed_seconds, 2),
         "articles_per_s": round(report.articles / report.seconds, 2),
         "chunks_per_s": round(report.embedded_chunks / report.seconds, 2),
-        "index_bytes": dir_bytes(live_generation(index_dir)),
+        "index_bytes": directory_bytes(live_generation(index_dir)),
         "model_load_seconds": round(load_seconds, 2),
         "precision": str(getattr(embedder, "precision", "float32")),
     }
@@ -238,7 +235,7 @@ def phase_scale(
         "real_vectors": report.chunks - embedder.borrowed,
         "borrowed_vectors": embedder.borrowed,
         "build_seconds_without_model": round(report.seconds, 2),
-        "index_bytes": dir_bytes(live_generation(index_dir)),
+        "index_bytes": directory_bytes(live_generation(index_dir)),
     }
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from index.metadb import DB_FILE, MetaDB
-from index.store import IndexStore, Manifest
+from index.store import IndexStore, Manifest, directory_bytes
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def read_stats(index_dir: Path) -> IndexStats:
         languages = db.languages()
     finally:
         db.close()
-    size = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
+    size = directory_bytes(directory)
     return IndexStats(
         index_dir=str(index_dir),
         generation=directory.name,

@@ -71,6 +71,11 @@ class Manifest:
         return cls(**known)
 
 
+def directory_bytes(path: Path) -> int:
+    """Size on disk of everything under ``path`` (an index generation, a peer's index)."""
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
 def rebuild_hint(index_dir: Path) -> str:
     return f"rebuild it with: newsbot index build --index-dir {index_dir} PATHS"
 
@@ -119,9 +124,6 @@ class LoadedIndex:
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
         scores, ids = self.vectors.search(query.reshape(1, -1), k, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
-
-    def size_bytes(self) -> int:
-        return sum(p.stat().st_size for p in self.directory.rglob("*") if p.is_file())
 
 
 class IndexStore:
