@@ -185,9 +185,6 @@ class MetaDB:
             ).fetchall()
         return [row[0] for row in rows]
 
-    def article_dates(self, ids: Iterable[str]) -> dict[str, str | None]:
-        return {aid: meta.date for aid, meta in self.articles(ids).items()}
-
     def sources(self) -> list[tuple[str, int]]:
         """Outlets with their article counts, most frequent first."""
         with self._lock:
