@@ -108,12 +108,8 @@ class LexicalIndex:
         self, query: str, k: int, *, allowed: NDArray[np.int64] | None = None
     ) -> list[tuple[int, float]]:
         """Top-k (chunk id, BM25 score), best first; chunks that share no term are left out."""
-        tokens = self.tokenize(query)
-        if not tokens or not len(self.ids) or k <= 0:
-            return []
-        vocab = self._model.vocab_dict
-        known = [t for t in tokens if t in vocab]
-        if not known:
+        known = self._known_tokens(query)
+        if not known or k <= 0:
             return []
         scores = self._model.get_scores(known)
         if allowed is not None:

@@ -224,7 +224,8 @@ _YEAR = r"(?:1[0-9]|20)\d{2}"
 _DATE = re.compile(
     rf"\b(?:\d{{4}}-\d{{2}}(?:-\d{{2}})?"
     rf"|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
-    rf"|(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+{_YEAR}\b)?"
+    # "March 10th" or "March 10, 2020", never "March 10 people"
+    rf"|(?:{_MONTHS})\s+\d{{1,2}}(?:(?:st|nd|rd|th)\b(?:,?\s+{_YEAR}\b)?|,?\s+{_YEAR}\b)"
     rf"|(?:(?:{_DAYS})\s+)?(?:\d{{1,2}}(?:er)?\s+)?(?:{_MONTHS})(?:\s+{_YEAR}\b)?"
     rf"|(?:les\s+)?ann[ée]es\s+{_YEAR}"
     rf"|{_YEAR}\b)",

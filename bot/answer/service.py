@@ -57,6 +57,8 @@ class _Generation:
         self.retriever = retriever
         self.in_flight = 0
         self.retired = False
+        # Read once: autocomplete asks on every keystroke, and a reload may close the database.
+        self.sources = [name for name, _ in loaded.db.sources()]
 
 
 class AnswerService:
@@ -81,7 +83,7 @@ class AnswerService:
 
     def sources(self) -> list[str]:
         """Outlet names, most frequent first (for autocomplete)."""
-        return [name for name, _ in self.loaded.db.sources()]
+        return list(self._current.sources)
 
     def reload(self) -> None:
         """Swap in the store's current generation; the old one closes when its answers finish."""
