@@ -19,6 +19,7 @@ from bot.discord_bot.render import describe_progress
 from bot.discord_bot.service import AnsweringService
 from index.builder import BuildConfig, BuildProgress, BuildReport, build_index
 from index.embedding import Embedder
+from index.errors import NewsbotError
 from index.store import IndexStore
 
 log = logging.getLogger(__name__)
@@ -114,8 +115,14 @@ class ReindexManager:
             prune=job.kind == "update",
             progress=job.update,
         )
-        await asyncio.to_thread(self.service.reload)
-        self.last_report = report
+        self.last_report = report  # the new generation is live on disk from here on
+        try:
+            await asyncio.to_thread(self.service.reload)
+        except Exception as exc:
+            log.exception("reindex built %s but the bot could not load it", self.store.root)
+            raise NewsbotError(
+                f"the new index was built but could not be loaded ({exc}); restart the bot"
+            ) from exc
         log.info(
             "reindex %s done: %d articles, +%d ~%d -%d, %d skipped, %.1f s",
             job.kind,
