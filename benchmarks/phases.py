@@ -268,15 +268,6 @@ def phase_latency(index_dir: Path, questions: Path, count: int, warmup: int) -> 
     }
 
 
-def phase_first_answer(index_dir: Path, question: str) -> Result:
-    """Process start to first answer without the console front end (cold-start fallback)."""
-    from bot.runtime import make_answer_service, make_embedder
-
-    settings = settings_for(index_dir)
-    answer = make_answer_service(settings, make_embedder(settings)).answer(question)
-    return answer.to_json()
-
-
 # --- entry point ----------------------------------------------------------------------------
 
 
@@ -300,9 +291,6 @@ def parser() -> argparse.ArgumentParser:
     latency.add_argument("--questions", type=Path, required=True)
     latency.add_argument("--count", type=int, default=60)
     latency.add_argument("--warmup", type=int, default=5)
-    first = sub.add_parser("first-answer")
-    first.add_argument("--index-dir", type=Path, required=True)
-    first.add_argument("--question", required=True)
     return cli
 
 
@@ -315,9 +303,7 @@ def run(args: argparse.Namespace) -> Result:
         return phase_scale(
             args.source_index, args.corpus, args.target_chunks, args.index_dir, args.work
         )
-    if args.phase == "latency":
-        return phase_latency(args.index_dir, args.questions, args.count, args.warmup)
-    return phase_first_answer(args.index_dir, args.question)
+    return phase_latency(args.index_dir, args.questions, args.count, args.warmup)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

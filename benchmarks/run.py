@@ -176,21 +176,9 @@ def latency(index_dir: Path, args: argparse.Namespace) -> Result:
 
 
 def cold_start(index_dir: Path, runs: int) -> Result:
-    """Process start to first answer: `newsbot ask --json` if the console exists, else a script."""
-    has_ask = (
-        subprocess.run(
-            [*newsbot_command(), "ask", "--help"],
-            capture_output=True, cwd=CACHE, env=child_env(), check=False,
-        ).returncode
-        == 0
-    )  # fmt: skip
-    if has_ask:
-        command = [*newsbot_command(), "ask", COLD_QUESTION, "--json"]
-        how = "newsbot ask QUESTION --json"
-    else:
-        command = [sys.executable, "-m", "benchmarks.phases", "first-answer",
-                   "--index-dir", str(index_dir), "--question", COLD_QUESTION]  # fmt: skip
-        how = "python -m benchmarks.phases first-answer (no `newsbot ask` yet)"
+    """Process start to first answer: `newsbot ask QUESTION --json`, median of ``runs``."""
+    command = [*newsbot_command(), "ask", COLD_QUESTION, "--json"]
+    how = "newsbot ask QUESTION --json"
     env = {"NEWSBOT_INDEX_DIR": str(index_dir)}
     times = [run_child(command, extra_env=env).seconds for _ in range(runs)]
     return {"seconds": round(statistics.median(times), 2), "runs": times, "command": how}
