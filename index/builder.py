@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from index.chunking import ChunkingConfig, chunk_article
-from index.corpus import read_corpus
+from index.corpus import DEFAULT_MAX_ARTICLE_CHARS, read_corpus
 from index.embedding import Embedder
 from index.errors import IndexMismatchError
 from index.language import detect_language
@@ -45,6 +45,7 @@ class BuildConfig:
     chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
     batch_size: int = 32
     field_map: dict[str, str] = field(default_factory=dict)
+    max_article_chars: int = DEFAULT_MAX_ARTICLE_CHARS  # longer articles are skipped
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,14 @@ def build_index(
         previous = _load_previous(store, embedder, mode)
         load = LoadReport()
         notify("reading", 0, 0)
-        read = list(read_corpus(paths, field_map=config.field_map, report=load))
+        read = list(
+            read_corpus(
+                paths,
+                field_map=config.field_map,
+                report=load,
+                max_article_chars=config.max_article_chars,
+            )
+        )
         report.skipped, report.duplicates = load.skipped, load.duplicates
         final = _final_articles(read, previous, mode, prune, report)
         chunked = _chunk_all(final, embedder, config.chunking, notify)

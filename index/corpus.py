@@ -5,6 +5,12 @@ Markdown, and the product's own text format (a ``date YYYY-MM Title`` first line
 agency sign-off, a ``SourceURL:`` last line). Real corpora are messy, so a bad record or file is
 recorded in the ``LoadReport`` and skipped; only a path that cannot be read at all raises
 ``CorpusError``. Everything streams: a large ``.jsonl.gz`` is never held in memory.
+
+Folders are walked by ``iter_corpus_files``, the one walk every caller shares (the eval cache key
+hashes exactly the files the reader reads). Its rule for links: symbolic links are followed, to
+folders as to files, because a corpus assembled from links to other folders is an ordinary
+setup; each real folder and each real file is visited once, so a link loop ends and a file
+reachable two ways is read once.
 """
 
 from __future__ import annotations
@@ -23,10 +29,22 @@ from index.errors import CorpusError
 from index.models import Article, LoadReport, content_hash
 from index.text import normalise_text, parse_date
 
-__all__ = ["FIELD_CANDIDATES", "SUPPORTED_SUFFIXES", "read_corpus"]
+__all__ = [
+    "DEFAULT_MAX_ARTICLE_CHARS",
+    "FIELD_CANDIDATES",
+    "FIELD_TARGETS",
+    "SUPPORTED_SUFFIXES",
+    "iter_corpus_files",
+    "read_corpus",
+]
 
 # Longest first: ".jsonl.gz" must win over a plain ".gz" check.
 SUPPORTED_SUFFIXES = (".jsonl.gz", ".jsonl", ".json", ".txt", ".md")
+
+#: Longest article text kept (NEWSBOT_MAX_ARTICLE_CHARS). Long-form news runs to ~50,000
+#: characters; a text far above that is a whole dump or a book given by mistake, and would cost
+#: minutes of embedding as one "article" no answer can usefully cite.
+DEFAULT_MAX_ARTICLE_CHARS = 300_000
 
 # Record field names tried, in order, for each Article attribute (case-insensitive).
 FIELD_CANDIDATES: Mapping[str, tuple[str, ...]] = {
@@ -37,6 +55,8 @@ FIELD_CANDIDATES: Mapping[str, tuple[str, ...]] = {
     "url": ("url", "link", "href"),
     "source": ("source", "outlet", "publisher", "site", "domain"),
 }
+#: The Article attributes a record field can be mapped to (NEWSBOT_JSONL_FIELD_MAP targets).
+FIELD_TARGETS: tuple[str, ...] = tuple(FIELD_CANDIDATES)
 
 # Short texts ("Vidéo", "Lire la suite") may be shared by distinct articles: dedupe those on
 # title and text together, longer ones on text alone (OrangeSum repeats stories under new titles).
@@ -53,17 +73,75 @@ def read_corpus(
     *,
     field_map: Mapping[str, str] | None = None,
     report: LoadReport | None = None,
+    max_article_chars: int = DEFAULT_MAX_ARTICLE_CHARS,
 ) -> Iterator[Article]:
     """Yield the articles of every file under ``paths``, deduplicated, in a stable order.
 
     ``field_map`` (target → record field, e.g. ``{"text": "corps"}``) replaces the automatic
-    field names for JSON records. Skipped records, duplicates and counts go to ``report``.
+    field names for JSON records. An article whose cleaned text is longer than
+    ``max_article_chars`` is skipped. Skipped records, duplicates and counts go to ``report``.
     Raises CorpusError at once (not on first iteration) for a missing path, an explicit file
     of an unsupported type, or an unknown ``field_map`` target.
     """
+    if max_article_chars < 1:
+        raise CorpusError(f"max_article_chars={max_article_chars} must be at least 1")
     roots = [_checked(Path(path)) for path in paths]
-    reader = _Reader(_field_names(field_map or {}), report if report is not None else LoadReport())
+    reader = _Reader(
+        _field_names(field_map or {}),
+        report if report is not None else LoadReport(),
+        max_article_chars,
+    )
     return reader.read(roots)
+
+
+def iter_corpus_files(paths: Iterable[Path], *, report: LoadReport | None = None) -> Iterator[Path]:
+    """Every file ``read_corpus`` reads under ``paths``, once each, in reading order.
+
+    A path naming a file is taken as it is; a folder gives its supported files, recursively,
+    sorted by name at each level, skipping names that start with a dot. Links are followed (see
+    the module docstring). A folder that cannot be listed, or a broken link with a corpus
+    suffix, goes to ``report``. Raises CorpusError at once for a missing path or an explicit
+    file of an unsupported type.
+    """
+    roots = [_checked(Path(path)) for path in paths]
+    walk = _walk(roots, report if report is not None else LoadReport())
+    return (path for _, path, _ in walk)
+
+
+def _walk(roots: list[Path], report: LoadReport) -> Iterator[tuple[Path, Path, Path]]:
+    """``(root, file, resolved file)`` for every file to read, each real file once."""
+    files_seen: set[Path] = set()
+    folders_seen: set[Path] = set()
+    for root in roots:
+        found = _walk_dir(root, folders_seen, report) if root.is_dir() else iter([root])
+        for path in found:
+            resolved = path.resolve()
+            if resolved not in files_seen:  # a file named twice, or inside a named folder
+                files_seen.add(resolved)
+                yield root, path, resolved
+
+
+def _walk_dir(directory: Path, folders_seen: set[Path], report: LoadReport) -> Iterator[Path]:
+    real = directory.resolve()
+    if real in folders_seen:  # a link loop, or a folder reached a second way
+        return
+    folders_seen.add(real)
+    try:
+        entries = sorted(directory.iterdir(), key=lambda entry: entry.name)
+    except OSError as exc:
+        report.skip(str(directory), f"cannot list folder: {exc.strerror or exc}")
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            yield from _walk_dir(entry, folders_seen, report)
+        elif _suffix(entry) is None:
+            continue
+        elif entry.is_file():
+            yield entry
+        elif entry.is_symlink() and not entry.exists():
+            report.skip(str(entry), "broken symbolic link")
 
 
 def _checked(path: Path) -> Path:
@@ -99,55 +177,27 @@ def _stem(path: Path) -> str:
 class _Reader:
     """State of one read: what has been produced, so duplicates and id clashes are caught."""
 
-    def __init__(self, fields: dict[str, tuple[str, ...]], report: LoadReport) -> None:
+    def __init__(
+        self, fields: dict[str, tuple[str, ...]], report: LoadReport, max_chars: int
+    ) -> None:
         self.fields = fields
         self.report = report
-        self.files_seen: set[Path] = set()
+        self.max_chars = max_chars
         self.hashes_seen: set[str] = set()
         self.ids_taken: set[str] = set()
         self.next_suffix: dict[str, int] = {}
         self.text_stems: set[str] = set()
 
     def read(self, roots: list[Path]) -> Iterator[Article]:
-        for root in roots:
-            for path in self._walk(root):
-                resolved = path.resolve()
-                if resolved in self.files_seen:  # a file named twice, or inside a named folder
-                    continue
-                self.files_seen.add(resolved)
-                self.report.files += 1
-                for article in self._read_file(path, root, str(resolved)):
-                    admitted = self._admit(article)
-                    if admitted is not None:
-                        self.report.articles += 1
-                        yield admitted
+        for root, path, resolved in _walk(roots, self.report):
+            self.report.files += 1
+            for article in self._read_file(path, root, str(resolved)):
+                admitted = self._admit(article)
+                if admitted is not None:
+                    self.report.articles += 1
+                    yield admitted
 
     # --- files ------------------------------------------------------------------------------
-
-    def _walk(self, root: Path) -> Iterator[Path]:
-        """The root itself if it is a file; else its supported, non-hidden files, sorted."""
-        if root.is_dir():
-            yield from self._walk_dir(root, set())
-        else:
-            yield root
-
-    def _walk_dir(self, directory: Path, visited: set[Path]) -> Iterator[Path]:
-        real = directory.resolve()
-        if real in visited:  # a symlink loop
-            return
-        visited.add(real)
-        try:
-            entries = sorted(directory.iterdir(), key=lambda entry: entry.name)
-        except OSError as exc:
-            self.report.skip(str(directory), f"cannot list folder: {exc.strerror or exc}")
-            return
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir():
-                yield from self._walk_dir(entry, visited)
-            elif entry.is_file() and _suffix(entry) is not None:
-                yield entry
 
     def _read_file(self, path: Path, root: Path, origin: str) -> Iterator[Article]:
         suffix = _suffix(path)
@@ -260,6 +310,8 @@ class _Reader:
         if not text:
             self.report.skip(where, f"text field {text_name!r} is blank once cleaned")
             return None
+        if not self._fits(text, where):
+            return None
         url = _as_text(self._field(values, "url")[1])
         return Article(
             id=_as_text(self._field(values, "id")[1]) or fallback_id,
@@ -298,6 +350,8 @@ class _Reader:
         if not text:
             self.report.skip(origin, "no text after the date line")
             return None
+        if not self._fits(text, origin):
+            return None
         return Article(
             id=self._text_file_id(path, root),
             title=_one_line(fields.title),
@@ -307,6 +361,17 @@ class _Reader:
             url=fields.url,
             origin=origin,
         )
+
+    def _fits(self, text: str, where: str) -> bool:
+        """Whether the text is within the size cap; if not, the skip is reported."""
+        if len(text) <= self.max_chars:
+            return True
+        self.report.skip(
+            where,
+            f"article text is {len(text):,} characters, above "
+            f"NEWSBOT_MAX_ARTICLE_CHARS={self.max_chars}",
+        )
+        return False
 
     def _text_file_id(self, path: Path, root: Path) -> str:
         """The file stem; a clashing stem gets the path below its root, so both survive."""

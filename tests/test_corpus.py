@@ -12,9 +12,14 @@ from typing import Any
 
 import pytest
 
-from index.corpus import read_corpus
-from index.errors import CorpusError
+from bot.runtime import make_build_config
+from bot.settings import load_settings
+from index.builder import build_index
+from index.corpus import iter_corpus_files, read_corpus
+from index.embedding import HashingEmbedder
+from index.errors import CorpusError, SettingsError
 from index.models import Article, LoadReport
+from index.store import IndexStore
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = REPO.parent / "shared" / "corpus"
@@ -385,3 +390,103 @@ def test_missing_path_is_an_error_naming_it(tmp_path: Path) -> None:
     missing = tmp_path / "nulle-part.jsonl"
     with pytest.raises(CorpusError, match=r"nulle-part\.jsonl does not exist"):
         read_corpus([write_jsonl(tmp_path / "ok.jsonl", [{"text": "x"}]), missing])
+
+
+# --- size cap ------------------------------------------------------------------------------------
+
+
+def test_article_above_the_size_cap_is_skipped_with_its_size(tmp_path: Path) -> None:
+    """A dump given by mistake is one huge "article": it is skipped, named, and reading goes on."""
+    dump = tmp_path / "a-dump.txt"
+    dump.write_text("Titre\n" + "mot " * 3_000_000, "utf-8")  # one 12 MB line of body
+    feed = write_jsonl(
+        tmp_path / "b-feed.jsonl",
+        [{"id": "big", "text": "x" * 5_001}, {"id": "small", "text": "y" * 5_000}],
+    )
+    articles, report = read([tmp_path], max_article_chars=5_000)
+    assert [a.id for a in articles] == ["small"]
+    assert reasons(report) == {
+        str(dump.resolve()): "article text is 11,999,999 characters, above "
+        "NEWSBOT_MAX_ARTICLE_CHARS=5000",
+        f"{feed.resolve()}:1": "article text is 5,001 characters, above "
+        "NEWSBOT_MAX_ARTICLE_CHARS=5000",
+    }
+
+
+def test_default_size_cap_keeps_long_news_and_drops_a_dump(tmp_path: Path) -> None:
+    write_jsonl(
+        tmp_path / "feed.jsonl",
+        [{"id": "long-read", "text": LONG * 300}, {"id": "dump", "text": LONG * 6_000}],
+    )
+    articles, report = read([tmp_path])
+    assert [a.id for a in articles] == ["long-read"]  # ~100k characters: a long read, kept
+    [skip] = report.skipped
+    assert skip.reason.endswith("above NEWSBOT_MAX_ARTICLE_CHARS=300000")
+
+
+# --- one walk for every caller -------------------------------------------------------------------
+
+
+def test_walk_lists_exactly_the_files_read(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    (root / "sub").mkdir(parents=True)
+    (root / ".hidden").mkdir()
+    write_jsonl(root / "b.jsonl", [{"text": "Un."}])
+    (root / "a.txt").write_text("Titre\nTexte A.", "utf-8")
+    (root / "sub" / "c.md").write_text("# C\nTexte C.", "utf-8")
+    (root / ".hidden" / "d.txt").write_text("D\nCaché.", "utf-8")
+    (root / "notes.csv").write_text("x", "utf-8")
+    files = list(iter_corpus_files([root, root / "b.jsonl"]))
+    assert files == [root / "a.txt", root / "b.jsonl", root / "sub" / "c.md"]
+    articles, _ = read([root, root / "b.jsonl"])
+    assert [Path(a.origin) for a in articles] == [f.resolve() for f in files]
+
+
+def test_walk_follows_linked_folders_once_and_survives_loops(tmp_path: Path) -> None:
+    """Linked folders count (a corpus assembled from links is ordinary); loops end."""
+    outside = tmp_path / "archive"
+    outside.mkdir()
+    (outside / "old.txt").write_text("Ancien\nTexte ancien.", "utf-8")
+    root = tmp_path / "corpus"
+    (root / "inner").mkdir(parents=True)
+    (root / "inner" / "new.txt").write_text("Nouveau\nTexte nouveau.", "utf-8")
+    (root / "archive-link").symlink_to(outside, target_is_directory=True)
+    (root / "inner" / "loop").symlink_to(root, target_is_directory=True)  # a cycle
+    (root / "twice").symlink_to(outside, target_is_directory=True)  # the same folder again
+    (root / "gone.txt").symlink_to(tmp_path / "missing.txt")
+    report = LoadReport()
+    files = list(iter_corpus_files([root], report=report))
+    assert files == [root / "archive-link" / "old.txt", root / "inner" / "new.txt"]
+    assert reasons(report) == {str(root / "gone.txt"): "broken symbolic link"}
+    articles, read_report = read([root])
+    assert [a.title for a in articles] == ["Ancien", "Nouveau"]
+    assert read_report.files == 2
+
+
+def test_walk_refuses_what_read_corpus_refuses(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match="does not exist"):
+        iter_corpus_files([tmp_path / "absent"])
+    (tmp_path / "x.csv").write_text("a", "utf-8")
+    with pytest.raises(CorpusError, match="not a supported corpus file"):
+        iter_corpus_files([tmp_path / "x.csv"])
+
+
+def test_size_cap_setting_reaches_the_build(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, hashing_embedder: HashingEmbedder
+) -> None:
+    """NEWSBOT_MAX_ARTICLE_CHARS → settings → BuildConfig → the build's skip report."""
+    monkeypatch.setenv("NEWSBOT_MAX_ARTICLE_CHARS", "2000")
+    feed = write_jsonl(
+        tmp_path / "feed.jsonl",
+        [{"id": "ok", "text": "Un article court."}, {"id": "dump", "text": "mot " * 1_000}],
+    )
+    config = make_build_config(load_settings())
+    report = build_index(IndexStore(tmp_path / "index"), [feed], hashing_embedder, config)
+    assert report.articles == 1
+    assert [str(skip) for skip in report.skipped] == [
+        f"{feed.resolve()}:2: article text is 3,999 characters, above "
+        "NEWSBOT_MAX_ARTICLE_CHARS=2000"
+    ]
+    monkeypatch.setenv("NEWSBOT_MAX_ARTICLE_CHARS", "10")
+    with pytest.raises(SettingsError, match="NEWSBOT_MAX_ARTICLE_CHARS"):
+        load_settings()
