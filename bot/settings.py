@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     corpus_paths: PathList = Field(default_factory=list)
     index_dir: Path = Path(".newsbot/index")
     jsonl_field_map: StrMap = Field(default_factory=dict)
+    # Where vectors and BM25 live (docs/scale.md): FAISS files in the index directory, or Milvus.
+    backend: Literal["faiss", "milvus"] = "faiss"
+    milvus_uri: str = ""  # empty: a milvus-lite file <index_dir>/milvus.db; or http(s)://host:19530
+    milvus_token: SecretStr | None = None  # "user:password" or an API key; never logged
+    milvus_collection: str = Field("newsbot", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
     max_article_chars: int = Field(DEFAULT_MAX_ARTICLE_CHARS, ge=1_000)  # longer: skipped
 
     # --- embedding ----------------------------------------------------------------------
@@ -140,6 +145,14 @@ class Settings(BaseSettings):
         for path in value:
             if not path.exists():
                 raise ValueError(f"{path} does not exist")
+        return value
+
+    @field_validator("milvus_uri")
+    @classmethod
+    def _milvus_uri_kind(cls, value: str) -> str:
+        remote = value.startswith(("http://", "https://", "tcp://", "unix:"))
+        if value and not remote and not value.endswith(".db"):
+            raise ValueError("use http(s)://host:port for a Milvus server or a path ending in .db")
         return value
 
     @field_validator("embedding_model")
