@@ -1,24 +1,18 @@
 """`newsbot` command line: the index commands live here; front ends register theirs below.
 
-Results go to stdout, diagnostics and progress to stderr. A NewsbotError becomes one line on
-stderr and exit code 1; click reports bad options with exit code 2.
+Results go to stdout, diagnostics and progress to stderr. The shared pieces (error handling,
+--index-dir, settings) are in ``bot.cli_common``.
 """
 
 from __future__ import annotations
 
-import functools
 import json
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
-from bot.settings import Settings, load_settings
-from index.errors import NewsbotError
-
-F = TypeVar("F", bound=Callable[..., Any])
+from bot.cli_common import command_settings, handle_errors, index_dir_option
+from bot.settings import Settings
 
 EPILOG_INDEX = """\b
 Examples:
@@ -26,37 +20,6 @@ Examples:
   newsbot index update ../shared/corpus/seed --prune
   newsbot index stats --json
 """
-
-
-def index_dir_option(func: F) -> F:
-    """Every command takes --index-dir, overriding NEWSBOT_INDEX_DIR for this call."""
-    return click.option(
-        "--index-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="Index directory (default: NEWSBOT_INDEX_DIR or .newsbot/index).",
-    )(func)
-
-
-def handle_errors(func: F) -> F:
-    """Turn domain errors into one line and exit code 1: no traceback for a user mistake."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except NewsbotError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(1)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(130)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def settings_for(index_dir: Path | None = None, **overrides: Any) -> Settings:
-    return load_settings(index_dir=index_dir, **overrides)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -85,7 +48,7 @@ def index_build(paths: tuple[Path, ...], index_dir: Path | None) -> None:
 
     The previous index keeps serving until the new one is complete.
     """
-    settings = settings_for(index_dir)
+    settings = command_settings(index_dir)
     _run_build(settings, list(paths) or settings.corpus_paths, mode="build", prune=False)
 
 
@@ -96,7 +59,7 @@ def index_build(paths: tuple[Path, ...], index_dir: Path | None) -> None:
 @handle_errors
 def index_update(paths: tuple[Path, ...], prune: bool, index_dir: Path | None) -> None:
     """Add new or changed articles from PATHS; unchanged ones are not re-embedded."""
-    settings = settings_for(index_dir)
+    settings = command_settings(index_dir)
     _run_build(settings, list(paths), mode="update", prune=prune)
 
 
@@ -108,7 +71,7 @@ def index_stats(as_json: bool, index_dir: Path | None) -> None:
     """Articles, chunks, model, size on disk, date range and outlets of the index."""
     from index.stats import read_stats
 
-    settings = settings_for(index_dir)
+    settings = command_settings(index_dir)
     stats = read_stats(settings.index_dir)
     if as_json:
         click.echo(json.dumps(stats.to_json(), indent=2, ensure_ascii=False))
@@ -142,17 +105,15 @@ def _run_build(settings: Settings, paths: list[Path], *, mode: str, prune: bool)
     click.echo(describe_report(report))
 
 
-# Front ends register their commands here (one line each).
+# Front ends register their commands here (one line each). They import ``bot.cli_common``,
+# never this module, so there is no import cycle and `python -m bot.cli` loads each module once.
 def _register_front_ends() -> None:
+    from bot.console import ask, chat
     from bot.discord_bot.serve import serve
     from bot.evaluation.command import eval_command
 
-    main.add_command(serve)
-    main.add_command(eval_command)
-    from bot.console import ask, chat
-
-    main.add_command(ask)
-    main.add_command(chat)
+    for command in (ask, chat, eval_command, serve):
+        main.add_command(command)
 
 
 _register_front_ends()

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from bot.answer.filters import FilterError, parse_date_filter, parse_dates, parse_filters
 from bot.answer.messages import messages_for
-from bot.cli import handle_errors, index_dir_option, settings_for
+from bot.cli_common import command_settings, handle_errors, index_dir_option
 from index.models import SearchFilters
-from index.text import parse_date
 
 if TYPE_CHECKING:
     from bot.answer.models import Answer
@@ -36,12 +36,10 @@ HISTORY_FILE = Path("~/.newsbot_history")
 
 def _date_option(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """Accept partial dates (2023, 2023-02, 2023-02-06) and common spellings ("février 2023")."""
-    if value is None:
-        return None
-    parsed = parse_date(value)
-    if parsed is None:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD")
-    return parsed
+    try:
+        return parse_date_filter(value, param.name or "date")
+    except FilterError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -76,14 +74,28 @@ def render(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def _filters(since: str | None, until: str | None, sources: tuple[str, ...]) -> SearchFilters:
-    return SearchFilters(since=since, until=until, sources=tuple(sources))
+def _check_dates(since: str | None, until: str | None) -> None:
+    """A range that selects nothing is a usage error, found before the model loads."""
+    try:
+        parse_dates(since, until)
+    except FilterError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"--{exc.field}") from None
+
+
+def _filters(
+    service: AnswerService, since: str | None, until: str | None, sources: tuple[str, ...]
+) -> SearchFilters:
+    """Outlets are matched against the open index (case and accents ignored)."""
+    try:
+        return parse_filters(since, until, sources, service.sources())
+    except FilterError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"--{exc.field}") from None
 
 
 def _service(index_dir: Path | None) -> AnswerService:
     from bot.runtime import make_answer_service
 
-    return make_answer_service(settings_for(index_dir))
+    return make_answer_service(command_settings(index_dir))
 
 
 @click.command("ask", epilog=EPILOG_ASK)
@@ -104,7 +116,9 @@ def ask(
     """Answer QUESTION from the indexed news, quoting and citing it."""
     if not question.strip():
         raise click.BadParameter("the question is empty", param_hint="QUESTION")
-    answer = _service(index_dir).answer(question, filters=_filters(since, until, sources), k=k)
+    _check_dates(since, until)
+    service = _service(index_dir)
+    answer = service.answer(question, filters=_filters(service, since, until, sources), k=k)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
@@ -123,9 +137,10 @@ def chat(
     index_dir: Path | None,
 ) -> None:
     """Ask questions one after another (the model loads once). :quit, :q or Ctrl-D exits."""
+    _check_dates(since, until)
     click.echo("Loading the model and the index…", err=True)
     service = _service(index_dir)
-    filters = _filters(since, until, sources)
+    filters = _filters(service, since, until, sources)
     history = _start_history()
     click.echo("Ask about the news (:quit to leave).", err=True)
     try:

@@ -15,7 +15,7 @@ from discord.ext.test import backend
 from numpy.typing import NDArray
 
 from index.embedding import SentenceTransformerEmbedder
-from index.store import IndexStore
+from index.store import IndexStore, Manifest
 
 from .conftest import SAMPLE_DIR
 from .discord_support import (  # noqa: F401  (fixtures)
@@ -59,6 +59,10 @@ class GatedEmbedder:
     @property
     def max_tokens(self) -> int | None:
         return self.inner.max_tokens
+
+    @property
+    def precision(self) -> str:
+        return self.inner.precision
 
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
@@ -244,4 +248,4 @@ async def test_add_article_validates_then_indexes_incrementally(
     await harness.ask.ask.callback(harness.ask, interaction, question=NEW_QUESTION)
     embed: discord.Embed = interaction.last("followup.send")["embed"]
     assert "Akuo Energy" in (embed.description or "")
-    assert IndexStore(index_dir).manifest().articles == 2
+    assert Manifest.read(IndexStore(index_dir).require_current()).articles == 2

@@ -79,14 +79,29 @@ async def test_abstention_is_answered_not_silenced(harness: Harness) -> None:
 async def test_filters_are_validated_and_applied(harness: Harness) -> None:
     cog = harness.ask
     bad = harness.interaction()
-    await cog.ask.callback(cog, bad, question=MALI_QUESTION, since="février 2023")
+    await cog.ask.callback(cog, bad, question=MALI_QUESTION, since="soon")
     assert bad.names == ["response.send_message"]
     reply = bad.last("response.send_message")
-    assert reply["ephemeral"] is True and "2023-02" in reply["content"]
+    assert (
+        reply["ephemeral"] is True
+        and "`since`" in reply["content"]
+        and "2023-02" in reply["content"]
+    )
+
+    backwards = harness.interaction()
+    await cog.ask.callback(cog, backwards, question=MALI_QUESTION, since="2024", until="2023-05")
+    assert "is after until" in backwards.last("response.send_message")["content"]
 
     unknown = harness.interaction()
     await cog.ask.callback(cog, unknown, question=MALI_QUESTION, source="Le Monde")
-    assert "No indexed outlet" in unknown.last("response.send_message")["content"]
+    refusal = unknown.last("response.send_message")["content"]
+    assert "no indexed outlet is called “Le Monde”" in refusal and "journaldebangui" in refusal
+
+    spelled = harness.interaction()  # the console's spellings work here too
+    await cog.ask.callback(
+        cog, spelled, question=MALI_QUESTION, since="février 2023", source="Journal de Bangui"
+    )
+    assert "janvier 2022" in (spelled.last("followup.send")["embed"].description or "")
 
     later = harness.interaction()
     await cog.ask.callback(

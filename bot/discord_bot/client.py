@@ -17,7 +17,7 @@ from bot.discord_bot.cogs import admin, ask
 from bot.discord_bot.feedback import FeedbackStore
 from bot.discord_bot.reindex import ReindexManager
 from bot.discord_bot.replies import NO_MENTIONS, report_error
-from bot.discord_bot.service import AnsweringService
+from bot.discord_bot.service import AnswerBackend
 from bot.discord_bot.views import FeedbackButton
 from bot.settings import Settings
 
@@ -47,7 +47,7 @@ class NewsBot(commands.Bot):
         self,
         *,
         settings: Settings,
-        service: AnsweringService,
+        service: AnswerBackend,
         feedback: FeedbackStore,
         reindexer: ReindexManager,
         progress_interval: float = 3.0,

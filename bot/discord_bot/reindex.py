@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from bot.discord_bot.render import describe_progress
-from bot.discord_bot.service import AnsweringService
+from bot.discord_bot.service import AnswerBackend
 from index.builder import BuildConfig, BuildProgress, BuildReport, build_index
 from index.embedding import Embedder
 from index.errors import NewsbotError
@@ -65,7 +65,7 @@ class ReindexManager:
         store: IndexStore,
         embedder: Embedder,
         config: BuildConfig,
-        service: AnsweringService,
+        service: AnswerBackend,
         corpus_paths: Sequence[Path],
     ) -> None:
         self.store = store

@@ -16,6 +16,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.answer.filters import FilterError
 from index.errors import IndexBusyError, NewsbotError
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,8 @@ def user_message(error: BaseException) -> str:
         error = error.original
     if isinstance(error, RefusedError):
         return str(error)
+    if isinstance(error, FilterError):
+        return f"`{error.field}`: {error}."
     if isinstance(error, IndexBusyError):
         return "The index is being rebuilt by another process; try again in a few minutes."
     if isinstance(error, NewsbotError):

@@ -9,24 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
-from bot.settings import Settings, load_settings
+from bot.cli_common import CommandError, command_settings, handle_errors, index_dir_option
+from bot.settings import Settings
 from index.errors import NewsbotError
 
 if TYPE_CHECKING:
     from bot.discord_bot.client import NewsBot
 
 log = logging.getLogger(__name__)
-
-
-def fail(message: str, token: str | None = None) -> NoReturn:
-    click.echo(f"error: {redact(message, token)}", err=True)
-    sys.exit(1)
 
 
 def redact(text: str, token: str | None) -> str:
@@ -51,14 +46,16 @@ class RedactToken(logging.Filter):
 
 
 def preflight(settings: Settings) -> str:
-    """The token, once the token and the index are known to exist; else exit 1 at once."""
+    """The token, once the token and the index are known to exist; else CommandError at once."""
     from index.store import IndexStore
 
     token = settings.token()
     if not token or not token.strip():
-        fail("DISCORD_TOKEN is not set; put the bot token in .env (see docs/discord.md)")
+        raise CommandError(
+            "DISCORD_TOKEN is not set; put the bot token in .env (see docs/discord.md)"
+        )
     if IndexStore(settings.index_dir).current() is None:
-        fail(
+        raise CommandError(
             f"no index in {settings.index_dir}; build one first: "
             f"newsbot index build --index-dir {settings.index_dir} PATHS"
         )
@@ -106,12 +103,8 @@ async def run(bot: NewsBot, token: str) -> None:
 
 
 @click.command("serve")
-@click.option(
-    "--index-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Index directory (default: NEWSBOT_INDEX_DIR or .newsbot/index).",
-)
+@index_dir_option
+@handle_errors
 def serve(index_dir: Path | None) -> None:
     """Run the Discord bot (needs DISCORD_TOKEN and a built index).
 
@@ -119,10 +112,7 @@ def serve(index_dir: Path | None) -> None:
     Example:
       newsbot index build data/sample && newsbot serve
     """
-    try:
-        settings = load_settings(index_dir=index_dir)
-    except NewsbotError as exc:
-        fail(str(exc))
+    settings = command_settings(index_dir)
     token = preflight(settings)
     setup_logging(settings.log_level, token)
     try:
@@ -132,9 +122,9 @@ def serve(index_dir: Path | None) -> None:
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
     except NewsbotError as exc:
-        fail(str(exc), token)
+        raise CommandError(redact(str(exc), token)) from None
     except Exception as exc:  # login and network failures: one line, never a traceback
-        fail(login_problem(exc), token)
+        raise CommandError(redact(login_problem(exc), token)) from None
 
 
 def login_problem(exc: Exception) -> str:

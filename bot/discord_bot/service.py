@@ -13,7 +13,9 @@ from index.models import SearchFilters
 from index.store import LoadedIndex
 
 
-class AnsweringService(Protocol):
+class AnswerBackend(Protocol):
+    """The answering service as the bot sees it (``bot.answer.service.AnswerService``)."""
+
     def answer(
         self, question: str, *, filters: SearchFilters | None = None, k: int | None = None
     ) -> Answer: ...

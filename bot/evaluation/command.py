@@ -1,21 +1,19 @@
 """`newsbot eval`: the command line over ``bot.evaluation.runner``.
 
 Importing this module stays cheap (click and settings): the model and the index load when the
-command runs, so `newsbot --help` never pays for torch. It does not import ``bot.cli`` (which
-registers it), so ``python -m bot.cli`` cannot import itself twice.
+command runs, so `newsbot --help` never pays for torch. The shared command-line pieces come
+from ``bot.cli_common``; ``bot.cli`` registers this command.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from bot.settings import load_settings
-from index.errors import NewsbotError
+from bot.cli_common import command_settings, handle_errors
 
 if TYPE_CHECKING:
     from bot.evaluation.metrics import Summary
@@ -83,6 +81,7 @@ def parse_ks(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[
     help="Where built indexes are kept (default: NEWSBOT_EVAL_CACHE_DIR or .newsbot/eval-cache).",
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Ask only the first N.")
+@handle_errors
 def eval_command(
     corpus: tuple[Path, ...],
     questions: Path,
@@ -97,14 +96,7 @@ def eval_command(
     answering service as the console and Discord, and scores BM25 alone and dense alone on the
     same chunks beside it.
     """
-    try:
-        report = _run(corpus, questions, ks, cache_dir, limit)
-    except NewsbotError as exc:  # a user mistake: one line, exit 1, no traceback
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+    report = _run(corpus, questions, ks, cache_dir, limit)
     if json_out is not None and str(json_out) == "-":
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
         return
@@ -124,7 +116,7 @@ def _run(
 ) -> EvalReport:
     from bot.evaluation.runner import EvalConfig, run_eval
 
-    settings = load_settings()
+    settings = command_settings()
     config = EvalConfig(
         corpus=corpus,
         questions=questions,

@@ -7,7 +7,6 @@ computed in a worker thread and sent as an embed with feedback buttons.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import re
 import time
@@ -18,6 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.answer.filters import parse_filters
 from bot.answer.models import Answer
 from bot.discord_bot.render import answer_embed, answer_text, index_footer, split_message
 from bot.discord_bot.replies import NO_MENTIONS, RefusedError, reported, user_message
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_PARTIAL_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 NOTICE_SECONDS = 20  # refusals in channels delete themselves: they only matter to the asker
 
 
@@ -51,20 +50,6 @@ class Cooldown:
         self._last[user_id] = now
         if len(self._last) > 10_000:  # forget users whose cooldown has long expired
             self._last = {u: t for u, t in self._last.items() if now - t < self.seconds}
-
-
-def parse_date(value: str | None, name: str) -> str | None:
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    if not _PARTIAL_DATE.fullmatch(text):
-        raise RefusedError(f"`{name}` must look like 2023, 2023-02 or 2023-02-06 (got {text!r}).")
-    parts = [int(p) for p in text.split("-")] + [1, 1]
-    try:
-        dt.date(parts[0], parts[1], parts[2])
-    except ValueError:
-        raise RefusedError(f"`{name}` is not a real date: {text}.") from None
-    return text
 
 
 class AskCog(commands.Cog):
@@ -121,17 +106,8 @@ class AskCog(commands.Cog):
             await self._answer_interaction(interaction, message.content, None, private=False)
 
     def filters(self, since: str | None, until: str | None, source: str | None) -> SearchFilters:
-        start, end = parse_date(since, "since"), parse_date(until, "until")
-        if start and end and start > end:
-            raise RefusedError(f"`since` ({start}) is after `until` ({end}).")
-        sources: tuple[str, ...] = ()
-        if source and source.strip():
-            known = {s.casefold(): s for s in self.bot.service.sources()}
-            match = known.get(source.strip().casefold())
-            if match is None:
-                raise RefusedError(f"No indexed outlet is called {source!r}; pick one listed.")
-            sources = (match,)
-        return SearchFilters(since=start, until=end, sources=sources)
+        """The shared parser (bot.answer.filters); a FilterError is rendered by replies."""
+        return parse_filters(since, until, [source or ""], self.bot.service.sources())
 
     async def _answer_interaction(
         self,
