@@ -66,6 +66,7 @@ _HEADER = re.compile(r"date\s+(\d{4}(?:-\d{1,2}){0,2})(?:\s+(.*\S))?", re.IGNORE
 _SOURCE_LINE = re.compile(r"SourceURL\s*:\s*(.*)", re.IGNORECASE)
 _SIGNOFF_MAX_CHARS = 40
 _SIGNOFF_MAX_WORDS = 4
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def read_corpus(
@@ -306,7 +307,7 @@ class _Reader:
             kind = _json_kind(text_value)
             self.report.skip(where, f"text field {text_name!r} is not a string (got {kind})")
             return None
-        text = normalise_text(text_value)
+        text = normalise_text(_storable(text_value))
         if not text:
             self.report.skip(where, f"text field {text_name!r} is blank once cleaned")
             return None
@@ -520,10 +521,15 @@ def _json_kind(value: object) -> str:
     return next((name for kind, name in kinds if isinstance(value, kind)), type(value).__name__)
 
 
+def _storable(text: str) -> str:
+    """``text`` with lone surrogates (valid in JSON escapes, not in UTF-8) replaced by U+FFFD."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 def _as_text(value: object) -> str | None:
     """A scalar field as stripped text (ids are often numbers); None for anything else."""
     if isinstance(value, str):
-        return value.strip() or None
+        return _storable(value).strip() or None
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return None

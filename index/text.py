@@ -224,6 +224,8 @@ def parse_date(value: object) -> str | None:
 def _from_number(value: float) -> str | None:
     if isinstance(value, int) and 1000 <= value <= 2999:
         return str(value)
+    if not _EPOCH_SECONDS[0] <= value <= _EPOCH_SECONDS[1] * 1000:  # also NaN, ±inf, 10**400
+        return None  # (checked before dividing: a huge int overflows a float division)
     seconds = value / 1000 if value > _EPOCH_SECONDS[1] else value
     if _EPOCH_SECONDS[0] <= seconds <= _EPOCH_SECONDS[1]:
         return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).date().isoformat()
