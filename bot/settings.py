@@ -109,6 +109,15 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(2_000_000, ge=1_000)
     feedback_db: Path = Path(".newsbot/feedback.sqlite3")
     upload_dir: Path = Path(".newsbot/uploads")  # add-article files, kept for full rebuilds
+    max_upload_expanded_bytes: int = Field(50_000_000, ge=1_000)  # a .gz upload, decompressed
+    max_upload_line_chars: int = Field(1_000_000, ge=1_000)
+    channels: IntList = Field(default_factory=list)  # mentions and /ask only here; empty: anywhere
+    answer_workers: int = Field(0, ge=0, le=64)  # threads answering questions; 0: one per core
+    answer_queue: int = Field(32, ge=0, le=10_000)  # questions waiting beyond those; then "busy"
+    feedback_key: SecretStr | None = None  # HMAC key for voter ids; unset: a new key per run
+    feedback_retention_days: int = Field(90, ge=1, le=3650)
+    conversation_turns: int = Field(4, ge=1, le=20)  # earlier turns a follow-up can lean on
+    conversation_minutes: float = Field(30.0, gt=0, le=1440)  # a conversation expires after this
 
     # --- evaluation -----------------------------------------------------------------------
     eval_cache_dir: Path = Path(".newsbot/eval-cache")  # indexes built by `newsbot eval`
@@ -121,7 +130,9 @@ class Settings(BaseSettings):
     def _paths_from_text(cls, value: Any) -> Any:
         return _split_list(value)
 
-    @field_validator("discord_guild_ids", "admin_user_ids", "admin_role_ids", mode="before")
+    @field_validator(
+        "discord_guild_ids", "admin_user_ids", "admin_role_ids", "channels", mode="before"
+    )
     @classmethod
     def _ids_from_text(cls, value: Any) -> Any:
         return _split_list(value)
