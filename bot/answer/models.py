@@ -34,6 +34,8 @@ class Answer:
     abstained: bool
     timings_ms: dict[str, float] = field(default_factory=dict)
     retrieved_article_ids: list[str] = field(default_factory=list)  # ranked, for evaluation
+    # The next ranked articles after the cited ones (numbered on), for "more sources" buttons.
+    more: list[Citation] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The console's ``--json`` shape, exactly."""
