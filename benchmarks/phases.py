@@ -203,12 +203,10 @@ def first_lines(source: Path, target: Path, count: int) -> Path:
 
 
 def known_vectors(index_dir: Path) -> dict[str, NDArray[np.float32]]:
-    import faiss
-
-    from index.store import VECTORS_FILE
+    from index.vectors import FaissVectorStore
 
     ids, _, texts = chunk_texts(index_dir)
-    vectors: Any = faiss.read_index(str(live_generation(index_dir) / VECTORS_FILE))
+    vectors = FaissVectorStore.load(live_generation(index_dir))
     return {text: vectors.reconstruct(cid) for cid, text in zip(ids, texts, strict=True)}
 
 

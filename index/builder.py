@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -20,18 +20,18 @@ from index.corpus import DEFAULT_MAX_ARTICLE_CHARS, read_corpus
 from index.embedding import Embedder
 from index.errors import IndexMismatchError
 from index.language import detect_language
-from index.lexical import LexicalIndex
+from index.lexical import BM25Index
 from index.metadb import DB_FILE, MetaDB
 from index.models import Article, Chunk, LoadReport, SkippedInput
 from index.store import (
     LEXICAL_DIR,
     MANIFEST_FILE,
-    VECTORS_FILE,
     IndexStore,
     Manifest,
     check_compatible,
     rebuild_hint,
 )
+from index.vectors import FaissVectorStore
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -171,18 +171,14 @@ def _load_previous(store: IndexStore, embedder: Embedder, mode: Mode) -> _Previo
                 f"configured model is {embedder.model_id}; {rebuild_hint(store.root)}"
             ) from None
         return None  # a full build with another model starts from nothing
-    import faiss
-
     db = MetaDB(directory / DB_FILE, readonly=True)
     try:
         articles = {s.article.id: (s.article, s.content_hash) for s in db.stored_articles()}
     finally:
         db.close()
-    index: Any = faiss.read_index(str(directory / VECTORS_FILE))
-    ids = faiss.vector_to_array(index.id_map)
-    matrix = index.index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, 0))
+    ids, matrix = FaissVectorStore.load(directory).matrix()
     rows = {int(chunk): row for row, chunk in enumerate(ids)}
-    return _Previous(articles, rows, np.asarray(matrix, dtype=np.float32))
+    return _Previous(articles, rows, matrix)
 
 
 def _final_articles(
@@ -275,8 +271,6 @@ def _write_generation(
     config: BuildConfig,
     started: float,
 ) -> Path:
-    import faiss
-
     temp = store.new_generation()
     db = MetaDB(temp / DB_FILE)
     languages: dict[str, int] = {}
@@ -290,19 +284,18 @@ def _write_generation(
     db.commit()
     db.close()
 
-    index: Any = faiss.IndexIDMap2(faiss.IndexFlatIP(embedder.dimension))
-    if len(ids):
-        index.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
-    faiss.write_index(index, str(temp / VECTORS_FILE))
+    vector_store = FaissVectorStore.create(embedder.dimension)
+    vector_store.add(vectors, ids)
+    vector_store.save(temp)
 
     corpus_language = max(languages, key=lambda k: languages[k]) if languages else "fr"
-    LexicalIndex.build(texts, ids, corpus_language).save(temp / LEXICAL_DIR)
+    BM25Index.build(texts, ids, corpus_language).save(temp / LEXICAL_DIR)
 
     chunking = config.chunking
     manifest = Manifest(
         model_id=embedder.model_id,
         dimension=embedder.dimension,
-        precision=str(getattr(embedder, "precision", "float32")),
+        precision=embedder.precision,
         chunking={
             "max_words": chunking.max_words,
             "overlap_words": chunking.overlap_words,

@@ -28,6 +28,7 @@ class Embedder(Protocol):
     model_id: str
     dimension: int
     max_tokens: int | None  # the model's input window in tokens, None when unbounded
+    precision: str  # the float type the model computes in ("float32", "bfloat16"): a cache key
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -98,7 +99,7 @@ class SentenceTransformerEmbedder:
         )
         if use_bf16:
             self._model.to(torch.bfloat16)
-        self.precision = "bfloat16" if use_bf16 else "float32"
+        self.precision: str = "bfloat16" if use_bf16 else "float32"
         dimension = self._model.get_embedding_dimension()
         self.dimension = int(dimension) if dimension else 0
         seq = getattr(self._model, "max_seq_length", None)
@@ -131,6 +132,7 @@ class HashingEmbedder:
         self.dimension = dimension
         self.model_id = model_id
         self.max_tokens: int | None = None
+        self.precision = "float32"
 
     def count_tokens(self, text: str) -> int:
         return len(_WORD.findall(text))

@@ -1,4 +1,4 @@
-"""Which language a text is in, and which stemmer suits it.
+"""Which language a text is in (the stemmer for it: ``index.stemming``).
 
 py3langid alone is unreliable on the short questions users type ("Who invited Lavrov?" comes out
 Italian): a character n-gram model has too little to go on. Two cheap fixes make it dependable:
@@ -22,17 +22,6 @@ import py3langid.langid as langid
 DEFAULT_CANDIDATES: tuple[str, ...] = (
     "fr", "en", "es", "de", "it", "pt", "nl", "ar", "ru", "uk", "pl", "ro", "sv", "tr", "zh", "ja",
 )  # fmt: skip
-
-#: ISO 639-1 code -> PyStemmer algorithm name (see ``Stemmer.algorithms()``).
-SUPPORTED_STEMMERS: Mapping[str, str] = {
-    "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german",
-    "el": "greek", "en": "english", "eo": "esperanto", "es": "spanish", "et": "estonian",
-    "eu": "basque", "fa": "persian", "fi": "finnish", "fr": "french", "ga": "irish",
-    "hi": "hindi", "hu": "hungarian", "hy": "armenian", "id": "indonesian", "it": "italian",
-    "lt": "lithuanian", "ne": "nepali", "nl": "dutch", "no": "norwegian", "nb": "norwegian",
-    "pl": "polish", "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian",
-    "st": "sesotho", "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
-}  # fmt: skip
 
 # Question words and the commonest function words. A word listed for several languages helps
 # none of them against the others, so overlaps are harmless.
@@ -92,12 +81,6 @@ def _best_with_cues(ranked: list[tuple[str, float]], words: list[str], default: 
     if not any_cue and ranked[0][1] < _MIN_CONFIDENCE:
         return default
     return best_lang
-
-
-def stemmer_language(code: str) -> str | None:
-    """PyStemmer's algorithm name for an ISO code ("fr", "fr-FR", "EN"), or None if it has none."""
-    base = code.strip().lower().replace("_", "-").split("-", 1)[0]
-    return SUPPORTED_STEMMERS.get(base)
 
 
 def _language_key(candidates: Sequence[str] | None) -> tuple[str, ...]:

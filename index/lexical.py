@@ -13,22 +13,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from index.stemming import stemmer
 from index.text import fold
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-_STEMMER_NAMES = {
-    "fr": "french", "en": "english", "es": "spanish", "de": "german", "it": "italian",
-    "pt": "portuguese", "nl": "dutch", "ar": "arabic", "ru": "russian", "sv": "swedish",
-    "da": "danish", "no": "norwegian", "fi": "finnish", "tr": "turkish", "ro": "romanian",
-    "ca": "catalan", "el": "greek", "hu": "hungarian", "id": "indonesian", "pl": "polish",
-}  # fmt: skip
 META_FILE = "lexical.json"
 
 
@@ -50,32 +45,83 @@ class Tokenizer:
     def __call__(self, text: str) -> list[str]:
         stop = _stopwords()
         words = [w for w in _TOKEN.findall(fold(text)) if len(w) > 1 and w not in stop]
-        stemmer = _stemmer(self.language)
-        return list(stemmer.stemWords(words)) if stemmer is not None else words
+        stem = stemmer(self.language)
+        return list(stem.stemWords(words)) if stem is not None else words
 
 
-@cache
-def _stemmer(language: str) -> Any:
-    name = _STEMMER_NAMES.get(language)
-    if name is None:
-        return None
-    import Stemmer
+class LexicalScores(Protocol):
+    """One question scored against the whole corpus once; both retrieval needs read from it."""
 
-    return Stemmer.Stemmer(name)
+    def top(self, k: int, *, allowed: NDArray[np.int64] | None = None) -> list[tuple[int, float]]:
+        """Top-k (chunk id, score), best first; chunks that share no term are left out."""
+        ...
+
+    def of(self, ids: Sequence[int]) -> list[float]:
+        """Scores of given chunk ids (0 for unknown ids), so fusion sees both scores of every
+        candidate, not only of those that made one retriever's top-k."""
+        ...
 
 
-class LexicalIndex:
-    """BM25 scores for chunk ids; ``allowed`` restricts a search to a filtered set."""
+class LexicalIndex(Protocol):
+    """What retrieval and answering ask of the lexical side of an index."""
+
+    language: str  # the corpus language its tokenizer stems for
+
+    def __len__(self) -> int: ...
+
+    def tokenize(self, text: str) -> list[str]:
+        """The index's own tokens for a text (folded, stopwords dropped, stemmed)."""
+        ...
+
+    def score(self, tokens: Sequence[str]) -> LexicalScores:
+        """Score every chunk for a tokenized question (one pass over the corpus)."""
+        ...
+
+    def term_weights(self, tokens: Sequence[str]) -> dict[str, float]:
+        """Each distinct token with its idf (a token absent from the corpus weighs the most)."""
+        ...
+
+    def save(self, directory: Path) -> None: ...
+
+
+class BM25Scores:
+    """A question's BM25 score for every chunk, in index row order."""
+
+    def __init__(self, scores: NDArray[np.float32] | None, index: BM25Index) -> None:
+        self._scores = scores  # None: the question shares no term with the corpus
+        self._index = index
+
+    def top(self, k: int, *, allowed: NDArray[np.int64] | None = None) -> list[tuple[int, float]]:
+        if self._scores is None or k <= 0:
+            return []
+        ids = self._index.ids
+        scores = self._scores
+        if allowed is not None:
+            scores = np.where(np.isin(ids, allowed), scores, 0.0)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(ids[row]), float(scores[row])) for row in top if scores[row] > 0]
+
+    def of(self, ids: Sequence[int]) -> list[float]:
+        if self._scores is None or not ids:
+            return [0.0] * len(ids)
+        rows = [self._index.row_of(int(i)) for i in ids]
+        return [float(self._scores[row]) if row is not None else 0.0 for row in rows]
+
+
+class BM25Index:
+    """BM25 (bm25s) over chunk texts, saved as a directory beside the vectors."""
 
     def __init__(self, model: Any, ids: NDArray[np.int64], language: str) -> None:
         self._model = model
         self.ids = ids
         self.language = language
-        self.tokenize = Tokenizer(language)
+        self._tokenizer = Tokenizer(language)
         self._row_of = {int(chunk): row for row, chunk in enumerate(ids)}
 
     @classmethod
-    def build(cls, texts: Sequence[str], ids: Sequence[int], language: str) -> LexicalIndex:
+    def build(cls, texts: Sequence[str], ids: Sequence[int], language: str) -> BM25Index:
         import bm25s
 
         tokenize = Tokenizer(language)
@@ -93,7 +139,7 @@ class LexicalIndex:
         (directory / META_FILE).write_text(json.dumps({"language": self.language}), "utf-8")
 
     @classmethod
-    def load(cls, directory: Path) -> LexicalIndex:
+    def load(cls, directory: Path) -> BM25Index:
         import bm25s
 
         meta = json.loads((directory / META_FILE).read_text("utf-8"))
@@ -104,35 +150,20 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def search(
-        self, query: str, k: int, *, allowed: NDArray[np.int64] | None = None
-    ) -> list[tuple[int, float]]:
-        """Top-k (chunk id, BM25 score), best first; chunks that share no term are left out."""
-        known = self._known_tokens(query)
-        if not known or k <= 0:
-            return []
-        scores = self._model.get_scores(known)
-        if allowed is not None:
-            scores = np.where(np.isin(self.ids, allowed), scores, 0.0)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(self.ids[row]), float(scores[row])) for row in top if scores[row] > 0]
+    def tokenize(self, text: str) -> list[str]:
+        return self._tokenizer(text)
 
-    def scores_for(self, query: str, ids: Sequence[int]) -> list[float]:
-        """BM25 scores of given chunk ids (0 for unknown ids), so fusion sees both scores of
-        every candidate, not only of those that made one retriever's top-k."""
-        known = self._known_tokens(query)
-        if not known or not ids:
-            return [0.0] * len(ids)
-        scores = self._model.get_scores(known)
-        rows = [self._row_of.get(int(i)) for i in ids]
-        return [float(scores[row]) if row is not None else 0.0 for row in rows]
+    def row_of(self, chunk_id: int) -> int | None:
+        return self._row_of.get(chunk_id)
 
-    def term_weights(self, query: str) -> dict[str, float]:
-        """Each distinct query term with its BM25 idf; a term absent from the corpus gets the
-        idf of a term seen in no chunk, so "tartiflette" weighs heavily against coverage."""
-        tokens = self.tokenize(query)
+    def score(self, tokens: Sequence[str]) -> BM25Scores:
+        """One ``get_scores`` call per question; ``top`` and ``of`` both read its result."""
+        known = self._known(tokens)
+        return BM25Scores(self._model.get_scores(known) if known else None, self)
+
+    def term_weights(self, tokens: Sequence[str]) -> dict[str, float]:
+        """A term absent from the corpus gets the idf of a term seen in no chunk, so
+        "tartiflette" weighs heavily against coverage."""
         if not tokens:
             return {}
         total = len(self.ids)
@@ -145,8 +176,8 @@ class LexicalIndex:
             weights[token] = float(np.log(1.0 + (total - df + 0.5) / (df + 0.5)))
         return weights
 
-    def _known_tokens(self, query: str) -> list[str]:
+    def _known(self, tokens: Sequence[str]) -> list[str]:
         if self._model is None:
             return []
         vocab = self._model.vocab_dict
-        return [t for t in self.tokenize(query) if t in vocab]
+        return [t for t in tokens if t in vocab]

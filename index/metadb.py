@@ -156,13 +156,6 @@ class MetaDB:
             ).fetchall()
         return {row[0]: ArticleMeta(*row) for row in rows}
 
-    def article_text(self, article_id: str) -> str | None:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT text FROM articles WHERE id = ?", (article_id,)
-            ).fetchone()
-        return row[0] if row else None
-
     def chunk_ids_matching(self, filters: SearchFilters) -> list[int]:
         """Chunk ids of articles that pass the filters. Undated articles fail any date filter."""
         clauses: list[str] = []

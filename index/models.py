@@ -83,7 +83,6 @@ class SearchFilters:
     since: str | None = None
     until: str | None = None
     sources: tuple[str, ...] = ()
-    prefer_recent: bool = False
 
     @property
     def active(self) -> bool:

@@ -6,19 +6,19 @@ French-French matching poorly; BM25 is strong when question and text share a lan
 only match names and numbers across languages. RRF gives both the same vote, so it loses to the
 better one in each case.
 
-The fusion here (``fuse_scores``) is calibrated score fusion:
+The fusion here (``index.fusion.fuse_scores``) is calibrated score fusion:
 
 1. candidates = union of each retriever's top ``candidates`` (after filters), and *both* scores
    are computed for every candidate (a dense score by reconstructing the stored vector, a BM25
-   score from the lexical index), so no candidate is penalised for missing one retriever's list;
+   score from the same one-pass scoring of the question), so no candidate is penalised for
+   missing one retriever's list;
 2. each score is z-normalised over the candidate set, which makes cosine and BM25 commensurable
    per query without any corpus-specific constant;
 3. per candidate, the two z-scores are mixed with a weight that depends only on whether the
-   question's language equals the chunk's language: ``SAME_LANGUAGE_LEXICAL_WEIGHT`` (0.7) for
-   BM25 when they match, 1 - 0.7 when they do not.
+   question's language equals the chunk's language (``index.fusion.lexical_weight``).
 
 The rule needs no knowledge of a particular corpus or question set, and works per chunk, so a
-mixed-language corpus is handled too. On the dev sets the weight was flat between 0.65 and 0.75.
+mixed-language corpus is handled too.
 """
 
 from __future__ import annotations
@@ -32,19 +32,19 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from index.embedding import Embedder
+from index.fusion import fuse_scores, zscores
 from index.language import detect_language
 from index.models import ArticleMeta, Chunk, Hit, SearchFilters
+from index.query import PreparedQuestion
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from index.lexical import LexicalScores
     from index.store import LoadedIndex
 
 Method = Literal["hybrid", "dense", "bm25"]
 
-#: BM25's share of the fused score when question and chunk share a language (dense gets the rest);
-#: mirrored (0.3) across languages, where the English-centric dense model is the better judge.
-SAME_LANGUAGE_LEXICAL_WEIGHT = 0.7
 #: How much a "latest news" question favours newer articles, in units of the fused score's spread.
 RECENCY_WEIGHT = 0.5
 _ALLOWED_CACHE_SIZE = 32
@@ -68,27 +68,6 @@ class _Candidate:
     lexical: float
 
 
-def zscores(values: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Standard scores over the candidate set; a constant list carries no signal and maps to 0."""
-    if len(values) == 0:
-        return np.zeros_like(values)
-    spread = float(values.std())
-    if spread < 1e-9:
-        return np.zeros_like(values)
-    result: NDArray[np.float64] = (values - values.mean()) / spread
-    return result
-
-
-def fuse_scores(
-    dense: NDArray[np.float64], lexical: NDArray[np.float64], same_language: NDArray[np.bool_]
-) -> NDArray[np.float64]:
-    """Language-aware convex mix of per-query z-scores (see the module docstring)."""
-    lexical_weight = np.where(
-        same_language, SAME_LANGUAGE_LEXICAL_WEIGHT, 1.0 - SAME_LANGUAGE_LEXICAL_WEIGHT
-    )
-    return lexical_weight * zscores(lexical) + (1.0 - lexical_weight) * zscores(dense)
-
-
 class Retriever:
     """Ranks chunks of one opened index generation for a question. Thread-safe."""
 
@@ -99,61 +78,71 @@ class Retriever:
         self._allowed: dict[tuple[str | None, str | None, tuple[str, ...]], NDArray[np.int64]] = {}
         self._lock = threading.Lock()
 
-    def question_language(self, query: str) -> str:
-        """The question's language; a bare name ("Lavrov ?") is taken as the corpus's."""
-        return detect_language(query, default=self.corpus_language)
+    def prepare(
+        self, text: str, filters: SearchFilters | None = None, *, embed: bool = True
+    ) -> PreparedQuestion:
+        """Everything retrieval and answering derive from the question, computed once.
 
-    def embed_query(self, query: str) -> NDArray[np.float32]:
-        """The question's unit vector (one model call, ~10 ms)."""
-        vector: NDArray[np.float32] = self.embedder.encode([query])[0]
-        return vector
+        The language of a bare name ("Lavrov ?") is taken as the corpus's. ``embed=False``
+        skips the model call (~10 ms) for lexical-only searches.
+        """
+        lexical = self.index.lexical
+        tokens = tuple(lexical.tokenize(text))
+        vector: NDArray[np.float32] | None = None
+        if embed and text.strip():
+            vector = self.embedder.encode([text])[0]
+        return PreparedQuestion(
+            text=text,
+            language=detect_language(text, default=self.corpus_language),
+            vector=vector,
+            tokens=tokens,
+            term_weights=lexical.term_weights(tokens),
+            filters=filters,
+        )
+
+    def tokenize(self, text: str) -> list[str]:
+        """The lexical index's tokens for any text (a sentence), comparable with
+        ``PreparedQuestion.tokens``."""
+        return self.index.lexical.tokenize(text)
 
     def search(
         self,
-        query: str,
+        question: PreparedQuestion,
         *,
         k: int,
-        filters: SearchFilters | None = None,
         method: Method = "hybrid",
         candidates: int = 50,
-        query_language: str | None = None,
-        query_vector: NDArray[np.float32] | None = None,
     ) -> list[Hit]:
         """Top ``k`` chunks, best first. ``Hit.score`` is the ranking score of ``method``.
 
         The baselines ("dense", "bm25") see the same chunks and filters as "hybrid"; all three
-        favour newer articles when ``filters.prefer_recent`` is set or the question asks for
-        recent news. ``query_vector`` saves re-embedding a question the caller embedded.
+        favour newer articles when the question asks for recent news.
         """
-        if k <= 0 or not query.strip():
+        if k <= 0 or not question.text.strip():
             return []
-        allowed = self.allowed_ids(filters)
+        allowed = self.allowed_ids(question.filters)
         if allowed is not None and len(allowed) == 0:
             return []
         pool = max(candidates, k)
-        need_dense = method != "bm25"
-        qvec = None
-        if need_dense:
-            qvec = query_vector if query_vector is not None else self.embed_query(query)
-        dense = self.index.dense_search(qvec, pool, allowed=allowed) if qvec is not None else []
-        lexical = []
-        if method != "dense":
-            lexical = self.index.lexical.search(query, pool, allowed=allowed)
+        qvec = question.require_vector() if method != "bm25" else None
+        dense = self.index.vectors.search(qvec, pool, allowed=allowed) if qvec is not None else []
+        scores = self.index.lexical.score(question.tokens) if method != "dense" else None
+        lexical = scores.top(pool, allowed=allowed) if scores is not None else []
         if method == "dense":
             scored = [(cid, s, _Candidate(cid, s, 0.0)) for cid, s in dense]
-            return self._finish(scored, k, query, filters, lexical_known=False)
+            return self._finish(scored, k, question.text, lexical_known=False)
         if method == "bm25":
             scored = [(cid, s, _Candidate(cid, 0.0, s)) for cid, s in lexical]
-            return self._finish(scored, k, query, filters, dense_known=False)
-        assert qvec is not None
-        cands = self._both_scores(query, qvec, dense, lexical)
+            return self._finish(scored, k, question.text, dense_known=False)
+        assert qvec is not None and scores is not None
+        cands = self._both_scores(qvec, scores, dense, lexical)
         if not cands:
             return []
-        language = query_language or self.question_language(query)
         chunks = self.index.db.chunks(c.chunk_id for c in cands)
         metas = self.index.db.articles({c.article_id for c in chunks.values()})
         same = np.array(
-            [self._chunk_language(chunks, metas, c.chunk_id) == language for c in cands], dtype=bool
+            [self._chunk_language(chunks, metas, c.chunk_id) == question.language for c in cands],
+            dtype=bool,
         )
         fused = fuse_scores(
             np.array([c.dense for c in cands], dtype=np.float64),
@@ -161,7 +150,7 @@ class Retriever:
             same,
         )
         scored = [(c.chunk_id, float(f), c) for c, f in zip(cands, fused, strict=True)]
-        return self._finish(scored, k, query, filters, chunks=chunks, metas=metas)
+        return self._finish(scored, k, question.text, chunks=chunks, metas=metas)
 
     def allowed_ids(self, filters: SearchFilters | None) -> NDArray[np.int64] | None:
         """Chunk ids passing the filters (None: no restriction), cached per filter value."""
@@ -181,8 +170,8 @@ class Retriever:
 
     def _both_scores(
         self,
-        query: str,
         qvec: NDArray[np.float32],
+        scores: LexicalScores,
         dense: list[tuple[int, float]],
         lexical: list[tuple[int, float]],
     ) -> list[_Candidate]:
@@ -192,12 +181,11 @@ class Retriever:
         ids = list(dict.fromkeys([*dense_of, *lexical_of]))
         missing_dense = [i for i in ids if i not in dense_of]
         if missing_dense:
-            vectors = np.stack([self.index.vectors.reconstruct(i) for i in missing_dense])
+            vectors = self.index.vectors.reconstruct_many(missing_dense)
             dense_of.update(zip(missing_dense, (vectors @ qvec).tolist(), strict=True))
         missing_lexical = [i for i in ids if i not in lexical_of]
         if missing_lexical:
-            scores = self.index.lexical.scores_for(query, missing_lexical)
-            lexical_of.update(zip(missing_lexical, scores, strict=True))
+            lexical_of.update(zip(missing_lexical, scores.of(missing_lexical), strict=True))
         return [_Candidate(i, float(dense_of[i]), float(lexical_of[i])) for i in ids]
 
     def _chunk_language(
@@ -212,7 +200,6 @@ class Retriever:
         scored: Sequence[tuple[int, float, _Candidate]],
         k: int,
         query: str,
-        filters: SearchFilters | None,
         *,
         chunks: dict[int, Chunk] | None = None,
         metas: dict[str, ArticleMeta] | None = None,
@@ -225,7 +212,7 @@ class Retriever:
         if metas is None:
             metas = self.index.db.articles({c.article_id for c in chunks.values()})
         rows = [(cid, s, c) for cid, s, c in scored if cid in chunks]
-        if rows and ((filters is not None and filters.prefer_recent) or wants_recent(query)):
+        if rows and wants_recent(query):
             rows = _prefer_recent(rows, chunks, metas)
         rows = sorted(rows, key=lambda row: -row[1])[:k]
         hits: list[Hit] = []

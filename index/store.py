@@ -25,20 +25,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
+from typing import Any
 
 from index.errors import IndexBusyError, IndexMismatchError, IndexNotFoundError
-from index.lexical import LexicalIndex
+from index.lexical import BM25Index, LexicalIndex
 from index.metadb import DB_FILE, MetaDB
-
-if TYPE_CHECKING:
-    from numpy.typing import NDArray
+from index.vectors import FaissVectorStore, VectorStore
 
 FORMAT_VERSION = 1
 MANIFEST_FILE = "manifest.json"
-VECTORS_FILE = "vectors.faiss"
 LEXICAL_DIR = "lexical"
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = "LOCK"
@@ -95,35 +90,17 @@ def check_compatible(manifest: Manifest, model_id: str, dimension: int, index_di
 
 
 class LoadedIndex:
-    """One opened generation: vectors in memory, metadata in SQLite, BM25 loaded. Read-only."""
+    """One opened generation: vectors, metadata in SQLite, the lexical index. Read-only."""
 
     def __init__(self, directory: Path) -> None:
-        import faiss
-
         self.directory = directory
         self.manifest = Manifest.read(directory)
-        self.vectors: Any = faiss.read_index(str(directory / VECTORS_FILE))
+        self.vectors: VectorStore = FaissVectorStore.load(directory)
         self.db = MetaDB(directory / DB_FILE, readonly=True)
-        self.lexical = LexicalIndex.load(directory / LEXICAL_DIR)
+        self.lexical: LexicalIndex = BM25Index.load(directory / LEXICAL_DIR)
 
     def close(self) -> None:
         self.db.close()
-
-    def dense_search(
-        self, query: NDArray[np.float32], k: int, *, allowed: NDArray[np.int64] | None = None
-    ) -> list[tuple[int, float]]:
-        """Top-k (chunk id, cosine) by inner product on normalised vectors."""
-        import faiss
-
-        total = self.vectors.ntotal if allowed is None else len(allowed)
-        k = min(k, total)
-        if k <= 0:
-            return []
-        params = None
-        if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
-        scores, ids = self.vectors.search(query.reshape(1, -1), k, params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
 
 class IndexStore:
@@ -149,9 +126,6 @@ class IndexStore:
                 f"newsbot index build --index-dir {self.root} PATHS"
             )
         return directory
-
-    def manifest(self) -> Manifest:
-        return Manifest.read(self.require_current())
 
     def open(self, *, model_id: str | None = None, dimension: int | None = None) -> LoadedIndex:
         """Open the live generation; with a model given, refuse an index built with another."""

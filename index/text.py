@@ -170,26 +170,29 @@ def fold(text: str) -> str:
 
 # --- parse_date -----------------------------------------------------------------------------
 
+#: Month names by month number, written as in French and English news: (French name, English
+#: name, French abbreviations written with a dot in prose ("janv."), other short forms of
+#: datelines and feeds ("Feb", "fev")). The one list of month names: date parsing here and the
+#: date expressions that answer "when" questions (``bot.answer.extract``) both derive from it.
+MONTH_NAMES: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("janvier", "january", ("janv",), ("jan",)),
+    ("février", "february", ("févr",), ("fev", "feb")),
+    ("mars", "march", (), ("mar",)),
+    ("avril", "april", ("avr",), ("apr",)),
+    ("mai", "may", (), ()),
+    ("juin", "june", (), ("jun",)),
+    ("juillet", "july", ("juil",), ("jul",)),
+    ("août", "august", (), ("aug",)),
+    ("septembre", "september", ("sept",), ("sep",)),
+    ("octobre", "october", ("oct",), ()),
+    ("novembre", "november", ("nov",), ()),
+    ("décembre", "december", ("déc",), ("dec",)),
+)
+
 _MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            "janvier janv jan january",
-            "fevrier fevr fev february feb",
-            "mars mar march",
-            "avril avr april apr",
-            "mai may",
-            "juin june jun",
-            "juillet juil jul july",
-            "aout aug august",
-            "septembre sept sep september",
-            "octobre oct october",
-            "novembre nov november",
-            "decembre dec december",
-        ],
-        start=1,
-    )
-    for name in names.split()
+    fold(name): number
+    for number, (french, english, dotted, short) in enumerate(MONTH_NAMES, start=1)
+    for name in (french, english, *dotted, *short)
 }
 _ISO = re.compile(r"(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[t ].*)?")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer.citations import CitationList, check_invariants, markers
+from bot.answer.citations import CitationList
 from bot.answer.extract import asks_when, date_expression
 from bot.answer.messages import ENGLISH, FRENCH
 from bot.answer.models import Answer
@@ -17,7 +17,9 @@ from index.builder import BuildConfig, build_index
 from index.embedding import SentenceTransformerEmbedder
 from index.models import ArticleMeta, SearchFilters
 from index.store import IndexStore
+from index.text import MONTH_NAMES, fold, parse_date
 
+from .invariants import article_text, check_invariants, markers
 from .support import SAMPLE_DIR
 
 SAMPLE_ID = "mali-russie-lavrov-2023-02"
@@ -49,8 +51,7 @@ def test_answers_quote_the_fact_and_cite_the_article(
     assert [c.article_id for c in answer.citations] == [SAMPLE_ID]
     cited = answer.citations[0]
     assert cited.date == "2023-02" and cited.source == "journaldebangui"
-    article = answer_service.loaded.db.article_text(SAMPLE_ID)
-    assert article is not None
+    article = article_text(answer_service.loaded.db, SAMPLE_ID)
     for quote in cited.quote.split(" … "):
         assert quote in article  # quotes are exact text of the article
     assert len(markers(answer.text)) <= 2
@@ -172,6 +173,18 @@ def test_citations_merge_quotes_from_one_article() -> None:
 )
 def test_date_expressions(sentence: str, anchors: list[str], expected: str | None) -> None:
     assert date_expression(sentence, anchors) == expected
+
+
+@pytest.mark.parametrize(("number", "names"), list(enumerate(MONTH_NAMES, start=1)))
+def test_date_expressions_know_every_month_the_date_parser_knows(
+    number: int, names: tuple[str, str, tuple[str, ...], tuple[str, ...]]
+) -> None:
+    """One list of month names: a date quoted for a "when" question is one parse_date reads."""
+    french, english, dotted, _ = names
+    for name in (french, fold(french), english.title(), *(f"{a}." for a in dotted)):
+        found = date_expression(f"Le traité a été signé le 6 {name} 2023 à Bamako.")
+        assert found == f"6 {name} 2023"
+        assert parse_date(found) == f"2023-{number:02d}-06"
 
 
 def test_when_questions_are_recognised() -> None:

@@ -57,7 +57,7 @@ def test_sample_build_stats_reload(
         model_id=real_embedder.model_id, dimension=real_embedder.dimension
     )
     query = real_embedder.encode(["expulsion de l'ambassadeur de France"])[0]
-    best_id, _ = loaded.dense_search(query, 1)[0]
+    best_id, _ = loaded.vectors.search(query, 1)[0]
     assert "expulsion" in loaded.db.chunks([best_id])[best_id].text
 
     # Every chunk fits the model's 256 word-piece window, title included.

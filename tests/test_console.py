@@ -9,9 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from bot import runtime
-from bot.answer.citations import markers
 from bot.cli import main
 from index.embedding import SentenceTransformerEmbedder
+
+from .invariants import markers
 
 
 @pytest.fixture(autouse=True)

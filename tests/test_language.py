@@ -8,12 +8,8 @@ from pathlib import Path
 import pytest
 import Stemmer
 
-from index.language import (
-    DEFAULT_CANDIDATES,
-    SUPPORTED_STEMMERS,
-    detect_language,
-    stemmer_language,
-)
+from index.language import DEFAULT_CANDIDATES, detect_language
+from index.stemming import SUPPORTED_STEMMERS, stemmer_language
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 

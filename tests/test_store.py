@@ -18,6 +18,8 @@ from index.errors import IndexBusyError, IndexMismatchError, IndexNotFoundError
 from index.models import SearchFilters
 from index.store import CURRENT_FILE, IndexStore
 
+from .invariants import article_text
+
 
 def write_articles(path: Path, articles: list[dict[str, str]]) -> Path:
     path.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in articles) + "\n", "utf-8")
@@ -41,15 +43,15 @@ def test_build_then_open_reads_back_articles_and_vectors(tmp_path: Path) -> None
 
     loaded = store.open(model_id=embedder.model_id, dimension=embedder.dimension)
     assert loaded.manifest.articles == 5
-    assert loaded.vectors.ntotal == report.chunks
+    assert len(loaded.vectors) == report.chunks
     # FAISS top-1 for a chunk's own vector is that chunk (ids round-trip through SQLite).
     chunk = next(iter(loaded.db.all_chunks()))
     query = embedder.encode([chunk.embedding_text()])[0]
-    best_id, best_score = loaded.dense_search(query, 1)[0]
+    best_id, best_score = loaded.vectors.search(query, 1)[0]
     assert best_id == chunk.id and best_score == pytest.approx(1.0, abs=1e-5)
     # Chunk text is the exact slice of the stored article text.
-    text = loaded.db.article_text(chunk.article_id)
-    assert text is not None and text[chunk.start : chunk.end] == chunk.text
+    text = article_text(loaded.db, chunk.article_id)
+    assert text[chunk.start : chunk.end] == chunk.text
 
 
 def test_dense_search_matches_numpy_brute_force(tmp_path: Path) -> None:
@@ -65,9 +67,9 @@ def test_dense_search_matches_numpy_brute_force(tmp_path: Path) -> None:
     matrix = embedder.encode([c.embedding_text() for c in chunks])
     query = embedder.encode(["sujet 2 région 1"])[0]
     brute = np.argsort(-(matrix @ query), kind="stable")[:5]
-    got = [cid for cid, _ in loaded.dense_search(query, 5)]
+    got = [cid for cid, _ in loaded.vectors.search(query, 5)]
     expected_scores = sorted((matrix @ query)[brute], reverse=True)
-    got_scores = [s for _, s in loaded.dense_search(query, 5)]
+    got_scores = [s for _, s in loaded.vectors.search(query, 5)]
     assert got_scores == pytest.approx(expected_scores, abs=1e-5)
     assert set(got) <= {c.id for c in chunks}
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from index.text import fold, normalise_text, parse_date
+from index.text import MONTH_NAMES, fold, normalise_text, parse_date
 
 # --- run-together paragraphs (OrangeSum) ------------------------------------------------------
 
@@ -185,3 +185,14 @@ def test_parse_date(value: object, expected: str) -> None:
 )
 def test_parse_date_rejects_what_is_not_a_real_date(value: object) -> None:
     assert parse_date(value) is None
+
+
+@pytest.mark.parametrize(("number", "names"), list(enumerate(MONTH_NAMES, start=1)))
+def test_every_month_spelling_parses(
+    number: int, names: tuple[str, str, tuple[str, ...], tuple[str, ...]]
+) -> None:
+    french, english, dotted, short = names
+    for name in (french, fold(french), english, english.title(), *dotted, *short):
+        assert parse_date(f"6 {name} 2023") == f"2023-{number:02d}-06", name
+    for abbreviation in dotted:
+        assert parse_date(f"6 {abbreviation}. 2023") == f"2023-{number:02d}-06", abbreviation

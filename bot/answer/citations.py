@@ -1,19 +1,15 @@
 """Citation numbering: one number per article, in order of first mention.
 
-Invariants the front ends rely on: markers in the text are exactly 1..n, every marker refers to
-a listed citation and every citation is cited at least once; two quotes from the same article
-share its number.
+Invariants the front ends rely on (checked by ``tests/invariants.py``): markers in the text are
+exactly 1..n, every marker refers to a listed citation and every citation is cited at least
+once; two quotes from the same article share its number.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-
 from bot.answer.models import Citation
 from index.models import ArticleMeta
 
-MARKER = re.compile(r"\[(\d+)\]")
 QUOTE_JOINER = " … "
 
 
@@ -47,24 +43,3 @@ class CitationList:
             )
             for aid, n in sorted(self._number.items(), key=lambda item: item[1])
         ]
-
-
-def markers(text: str) -> list[int]:
-    """Marker numbers in order of appearance."""
-    return [int(m) for m in MARKER.findall(text)]
-
-
-def check_invariants(text: str, citations: Sequence[Citation], *, abstained: bool) -> None:
-    """Raise AssertionError when the text and the source list disagree (used by tests)."""
-    numbers = [c.n for c in citations]
-    if numbers != list(range(1, len(numbers) + 1)):
-        raise AssertionError(f"citations are not numbered 1..n: {numbers}")
-    if len({c.article_id for c in citations}) != len(citations):
-        raise AssertionError("two citations point to the same article")
-    used = set(markers(text))
-    if abstained:
-        if used:
-            raise AssertionError(f"an abstention cites {sorted(used)}")
-        return
-    if used != set(numbers):
-        raise AssertionError(f"markers {sorted(used)} do not match sources {numbers}")

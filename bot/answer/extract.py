@@ -5,7 +5,7 @@ A sentence's relevance mixes two signals, each in [0, 1]:
   languages, weak French-French);
 - ``coverage``: the share of the question's terms (stemmed, accent-folded, idf-weighted) that
   the sentence contains (exact, but only within one language, plus names and numbers).
-They are mixed with the same language rule as retrieval (``index.retrieval``): coverage weighs
+They are mixed with the same language rule as retrieval (``index.fusion``): coverage weighs
 more when question and sentence share a language. The sentence alone often lacks the subject
 ("Il répond ainsi à une invitation…"), so the passage's own relevance is blended in.
 
@@ -27,10 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.embedding import Embedder
+from index.fusion import lexical_weight
 from index.models import Hit
-from index.retrieval import SAME_LANGUAGE_LEXICAL_WEIGHT
+from index.query import PreparedQuestion
 from index.sentences import sentence_spans
-from index.text import fold
+from index.text import MONTH_NAMES, fold
 
 #: Share of a sentence's relevance that comes from the passage it sits in.
 PASSAGE_SHARE = 0.35
@@ -107,7 +108,7 @@ def _one_edit_apart(a: str, b: str) -> bool:
 
 def mix(cos: float, cov: float, same_language: bool) -> float:
     """Language-aware blend of the two signals (see module docstring)."""
-    w = SAME_LANGUAGE_LEXICAL_WEIGHT if same_language else 1.0 - SAME_LANGUAGE_LEXICAL_WEIGHT
+    w = lexical_weight(same_language)
     return w * cov + (1.0 - w) * max(cos, 0.0)
 
 
@@ -140,24 +141,24 @@ def candidate_sentences(hits: Sequence[Hit]) -> list[tuple[int, Hit, int, int]]:
 
 
 def score_sentences(
-    question: str,
-    question_language: str,
-    qvec: np.ndarray,
-    hits: Sequence[Hit],
-    *,
-    embedder: Embedder,
-    tokenize: Tokenize,
-    terms: Mapping[str, float],
+    question: PreparedQuestion, hits: Sequence[Hit], *, embedder: Embedder, tokenize: Tokenize
 ) -> list[ScoredSentence]:
-    """Every candidate sentence with its relevance, best first."""
+    """Every candidate sentence with its relevance, best first.
+
+    ``tokenize`` must be the one that produced ``question.tokens`` (the lexical index's), so
+    sentence tokens and question terms compare.
+    """
     found = candidate_sentences(hits)
     if not found:
         return []
+    qvec = question.require_vector()
+    terms = question.term_weights
+    question_language = question.language
     texts = [hit.chunk.text[s - hit.chunk.start : e - hit.chunk.start] for _, hit, s, e in found]
     vectors = embedder.encode(texts)
     cosines = (vectors @ qvec.astype(np.float32)).tolist()
     passage: dict[int, float] = {}
-    wanted = _answer_type(question)
+    wanted = _answer_type(question.text)
     out: list[ScoredSentence] = []
     for (rank, hit, start, end), text, cos in zip(found, texts, cosines, strict=True):
         same = (hit.article.language or question_language) == question_language
@@ -213,10 +214,17 @@ _WHEN = re.compile(
     r"quelle (ann[ée]e|date)|quel (jour|mois))\b",
     re.IGNORECASE,
 )
-_MONTHS = (
-    "janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|"
-    "d[ée]cembre|january|february|march|april|may|june|july|august|september|october|"
-    "november|december|janv\\.|f[ée]vr\\.|avr\\.|juil\\.|sept\\.|oct\\.|nov\\.|d[ée]c\\."
+
+
+def _accent_tolerant(word: str) -> str:
+    """A regex for ``word`` that also matches it typed without accents ("fevrier")."""
+    return "".join(f"[{ch}{fold(ch)}]" if fold(ch) != ch else re.escape(ch) for ch in word)
+
+
+_MONTHS = "|".join(
+    [_accent_tolerant(french) for french, _, _, _ in MONTH_NAMES]
+    + [english for _, english, _, _ in MONTH_NAMES]
+    + [_accent_tolerant(abbr) + r"\." for _, _, dotted, _ in MONTH_NAMES for abbr in dotted]
 )
 _DAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|" \
     "thursday|friday|saturday|sunday"  # fmt: skip

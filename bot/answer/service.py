@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from bot.answer.citations import CitationList
 from bot.answer.extract import (
     ScoredSentence,
-    Tokenize,
     asks_when,
     choose,
     date_expression,
@@ -26,6 +25,7 @@ from bot.answer.messages import Messages, messages_for
 from bot.answer.models import Answer, Citation
 from index.embedding import Embedder
 from index.models import ArticleMeta, Hit, SearchFilters
+from index.query import PreparedQuestion
 from index.retrieval import Retriever
 from index.store import IndexStore, LoadedIndex
 
@@ -104,32 +104,20 @@ class AnswerService:
         top_k = k or self.options.top_k
         with self._use() as generation:
             retriever = generation.retriever
-            language = retriever.question_language(question) if question else "en"
-            messages = messages_for(language)
             if not question:
+                messages = messages_for("en")
                 return _abstention(question, messages, messages.empty_question, [], started)
-            qvec = retriever.embed_query(question)
+            prepared = retriever.prepare(question, filters)
+            messages = messages_for(prepared.language)
             hits = retriever.search(
-                question,
-                k=max(RANKED_DEPTH, top_k),
-                filters=filters,
-                candidates=self.options.candidates,
-                query_language=language,
-                query_vector=qvec,
+                prepared, k=max(RANKED_DEPTH, top_k), candidates=self.options.candidates
             )
             retrieved_at = time.perf_counter()
             if not hits:
                 empty = messages.empty_index if filters and filters.active else messages.no_answer
                 return _abstention(question, messages, empty, [], started, retrieved_at)
-            lexical = generation.loaded.lexical
             sentences = score_sentences(
-                question,
-                language,
-                qvec,
-                hits[:top_k],
-                embedder=self.embedder,
-                tokenize=lexical.tokenize,
-                terms=lexical.term_weights(question),
+                prepared, hits[:top_k], embedder=self.embedder, tokenize=retriever.tokenize
             )
         ranked_ids = list(dict.fromkeys(hit.chunk.article_id for hit in hits))
         best = max((s.relevance for s in sentences), default=0.0)
@@ -138,7 +126,7 @@ class AnswerService:
             answer = Answer(question, messages.language, messages.no_answer, closest, True)
         else:
             chosen = choose(sentences)
-            text, citations = _compose(question, chosen, hits, messages, lexical.tokenize)
+            text, citations = _compose(prepared, chosen, hits, messages)
             answer = Answer(question, messages.language, text, citations, abstained=False)
         answer.retrieved_article_ids = ranked_ids
         answer.timings_ms = _timings(started, retrieved_at)
@@ -165,11 +153,10 @@ class AnswerService:
 
 
 def _compose(
-    question: str,
+    question: PreparedQuestion,
     chosen: list[ScoredSentence],
     hits: list[Hit],
     messages: Messages,
-    tokenize: Tokenize,
 ) -> tuple[str, list[Citation]]:
     """Quoted sentences with markers, led by the date expression for "when" questions."""
     meta = {hit.chunk.article_id: hit.article for hit in hits}
@@ -179,10 +166,9 @@ def _compose(
         n = cites.cite(meta[sentence.article_id], sentence.text)
         parts.append(f"{messages.quote(sentence.text)} [{n}]")
     text = " ".join(parts)
-    if asks_when(question):
-        anchors = tokenize(question)
+    if asks_when(question.text):
         for sentence in sorted(chosen, key=lambda s: -s.score):
-            found = date_expression(sentence.text, anchors)
+            found = date_expression(sentence.text, question.tokens)
             if found:
                 text = messages.date_lead.format(date=found) + text
                 break

@@ -154,29 +154,13 @@ def _parse_question(line: str, where: str) -> EvalQuestion:
 # --- cached index ---------------------------------------------------------------------------
 
 
-def corpus_files(paths: Sequence[Path]) -> list[Path]:
-    """Every file ``read_corpus`` reads under ``paths`` (supported, not hidden), in order."""
-    from index.corpus import SUPPORTED_SUFFIXES
-
-    files: list[Path] = []
-    for path in paths:
-        if not path.is_dir():
-            files.append(path)
-            continue
-        files.extend(
-            sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and p.name.lower().endswith(SUPPORTED_SUFFIXES)
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-        )
-    return files
-
-
 def cache_key(paths: Sequence[Path], settings: Settings, embedder: Embedder) -> str:
-    """Hash of the corpus bytes and of what shapes the index (model, precision, chunking)."""
+    """Hash of the corpus bytes and of what shapes the index (model, precision, chunking).
+
+    The files are those the build reads (``iter_corpus_files``), so the key changes exactly
+    when the indexed corpus does.
+    """
+    from index.corpus import iter_corpus_files
     from index.store import FORMAT_VERSION
 
     digest = hashlib.sha256()
@@ -185,13 +169,14 @@ def cache_key(paths: Sequence[Path], settings: Settings, embedder: Embedder) -> 
         "model": embedder.model_id,
         "dimension": embedder.dimension,
         "max_tokens": embedder.max_tokens,
-        "precision": str(getattr(embedder, "precision", "float32")),
+        "precision": embedder.precision,
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
         "field_map": dict(sorted(settings.jsonl_field_map.items())),
+        "max_article_chars": settings.max_article_chars,
     }
     digest.update(json.dumps(relevant, sort_keys=True).encode())
-    for file in corpus_files(paths):
+    for file in iter_corpus_files(paths):
         digest.update(b"\x1e" + file.name.encode())
         for block in _blocks(file):
             digest.update(block)
@@ -305,9 +290,11 @@ def _ask_all(
                 hit=answer_hit(answer.text, question.answers),
             )
         )
+        # Prepared once for both baselines; only the dense one needs the vector.
+        prepared = retriever.prepare(question.question, embed="dense" in config.baselines)
         for name in config.baselines:
             hits = retriever.search(
-                question.question, k=hits_wanted, method=name, candidates=max(hits_wanted, 1)
+                prepared, k=hits_wanted, method=name, candidates=max(hits_wanted, 1)
             )
             ranked = dedupe(hit.chunk.article_id for hit in hits)
             baselines[name].append(Outcome(question.lang, question.article_id, ranked))
@@ -319,7 +306,7 @@ def _settings_json(
 ) -> dict[str, Any]:
     return {
         "model": embedder.model_id,
-        "precision": str(getattr(embedder, "precision", "float32")),
+        "precision": embedder.precision,
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
         "top_k": settings.top_k,
