@@ -79,6 +79,32 @@ def test_hybrid_hits_carry_both_raw_scores(retriever: Retriever) -> None:
     assert text[best.chunk.start : best.chunk.end] == best.chunk.text
 
 
+def test_a_question_is_prepared_once_with_what_every_stage_needs(retriever: Retriever) -> None:
+    filters = SearchFilters(since="2023")
+    question = retriever.prepare("Qui a invité Sergueï Lavrov à Bamako ?", filters)
+    assert question.language == "fr" and question.filters == filters
+    assert question.vector is not None and question.vector.shape == (384,)
+    assert {"invit", "lavrov", "bamako"} <= set(question.tokens)  # folded, stemmed, no stopwords
+    assert set(question.term_weights) == set(question.tokens)
+    lexical_only = retriever.prepare("Lavrov", embed=False)
+    assert lexical_only.vector is None
+    with pytest.raises(ValueError, match="without a vector"):
+        retriever.search(lexical_only, k=3, method="dense")
+
+
+def test_hybrid_scores_are_those_of_each_retriever(retriever: Retriever) -> None:
+    """Every fused candidate carries its BM25 score from the one scoring of the question and its
+    cosine with the stored vector, whichever retriever's list it came from."""
+    question = retriever.prepare("Qui a invité Sergueï Lavrov ?")
+    hits = retriever.search(question, k=10)
+    assert len(hits) > 2
+    ids = [h.chunk.id for h in hits]
+    bm25 = retriever.index.lexical.score(question.tokens).of(ids)
+    cosines = retriever.index.vectors.reconstruct_many(ids) @ question.require_vector()
+    assert [h.lexical for h in hits] == pytest.approx(bm25)
+    assert [h.dense for h in hits] == pytest.approx(cosines.tolist(), abs=1e-5)
+
+
 def test_accent_folding_matches_unaccented_capitals(retriever: Retriever) -> None:
     """The article writes "Affaires Etrangères"; a question may write "affaires étrangères"."""
     for query in ("ministre des affaires étrangères", "MINISTRE DES AFFAIRES ETRANGERES"):

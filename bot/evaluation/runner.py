@@ -13,7 +13,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -87,7 +87,6 @@ class EvalReport:
     settings: dict[str, Any]
     articles: int
     chunks: int
-    outcomes: list[Outcome] = field(default_factory=list, repr=False)
 
     def latency(self) -> dict[str, float | None]:
         if not self.latencies_ms:
@@ -254,7 +253,6 @@ def run_eval(
         settings=_settings_json(settings, config, embedder, index_dir, reused),
         articles=manifest.articles,
         chunks=manifest.chunks,
-        outcomes=outcomes,
     )
 
 
