@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from bot.answer.conversation import Conversations
 from bot.answer.filters import FilterError, parse_date_filter, parse_dates, parse_filters
 from bot.answer.messages import messages_for
 from bot.cli_common import command_settings, handle_errors, index_dir_option
@@ -23,6 +24,7 @@ from index.models import SearchFilters
 if TYPE_CHECKING:
     from bot.answer.models import Answer
     from bot.answer.service import AnswerService
+    from bot.settings import Settings
 
 EPILOG_ASK = """\b
 Examples:
@@ -31,6 +33,7 @@ Examples:
   newsbot ask "Where does Lavrov go after Bamako?" --json
 """
 QUIT_WORDS = frozenset({":quit", ":q", ":exit"})
+CHAT_KEY = "console"
 HISTORY_FILE = Path("~/.newsbot_history")
 
 
@@ -92,10 +95,10 @@ def _filters(
         raise click.BadParameter(str(exc), param_hint=f"--{exc.field}") from None
 
 
-def _service(index_dir: Path | None) -> AnswerService:
+def _service(settings: Settings) -> AnswerService:
     from bot.runtime import make_answer_service
 
-    return make_answer_service(command_settings(index_dir))
+    return make_answer_service(settings)
 
 
 @click.command("ask", epilog=EPILOG_ASK)
@@ -117,7 +120,7 @@ def ask(
     if not question.strip():
         raise click.BadParameter("the question is empty", param_hint="QUESTION")
     _check_dates(since, until)
-    service = _service(index_dir)
+    service = _service(command_settings(index_dir))
     answer = service.answer(question, filters=_filters(service, since, until, sources), k=k)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
@@ -136,11 +139,18 @@ def chat(
     k: int | None,
     index_dir: Path | None,
 ) -> None:
-    """Ask questions one after another (the model loads once). :quit, :q or Ctrl-D exits."""
+    """Ask questions one after another (the model loads once). :quit, :q or Ctrl-D exits.
+
+    A question that names nobody ("and when did he leave?") continues the one before it.
+    """
     _check_dates(since, until)
     click.echo("Loading the model and the index…", err=True)
-    service = _service(index_dir)
+    settings = command_settings(index_dir)
+    service = _service(settings)
     filters = _filters(service, since, until, sources)
+    conversation = Conversations(
+        turns=settings.conversation_turns, ttl=settings.conversation_minutes * 60
+    )
     history = _start_history()
     click.echo("Ask about the news (:quit to leave).", err=True)
     try:
@@ -153,7 +163,11 @@ def chat(
             if question in QUIT_WORDS:
                 break
             if question:
-                click.echo(render(service.answer(question, filters=filters, k=k)) + "\n")
+                # "and when did he leave?" carries the earlier turn's names and filters
+                follow_up = conversation.ask(CHAT_KEY, question, filters)
+                answer = service.answer(follow_up.question, filters=follow_up.filters, k=k)
+                conversation.record(CHAT_KEY, follow_up)
+                click.echo(render(answer) + "\n")
     finally:
         _save_history(history)
 

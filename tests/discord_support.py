@@ -22,8 +22,8 @@ from bot.answer.service import AnswerService
 from bot.discord_bot.client import NewsBot, minimal_intents
 from bot.discord_bot.cogs.admin import AdminCog
 from bot.discord_bot.cogs.ask import AskCog
-from bot.discord_bot.feedback import FeedbackStore
 from bot.discord_bot.reindex import ReindexManager
+from bot.discord_bot.serve import make_feedback_store
 from bot.runtime import make_answer_service
 from bot.settings import Settings, load_settings
 from index.builder import BuildConfig, build_index
@@ -131,7 +131,11 @@ def build(index_dir: Path, paths: list[Path], embedder: Embedder) -> Path:
 
 
 def settings_for(index_dir: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"cooldown_seconds": 0, "corpus_paths": [SAMPLE_DIR]}
+    values: dict[str, Any] = {
+        "cooldown_seconds": 0,
+        "corpus_paths": [SAMPLE_DIR],
+        "feedback_key": "a-test-key",
+    }
     values.update(overrides)
     return load_settings(index_dir=index_dir, **values)
 
@@ -157,7 +161,7 @@ async def start_bot(
     bot = NewsBot(
         settings=settings,
         service=service,
-        feedback=FeedbackStore(settings.feedback_db),
+        feedback=make_feedback_store(settings),
         reindexer=reindexer,
         progress_interval=0.02,
         intents=intents_for_dpytest(),

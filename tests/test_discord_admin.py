@@ -135,7 +135,8 @@ async def test_status_for_admins_by_role_or_id(make_harness: HarnessFactory) -> 
     for member in (moderator(harness, role_id=ADMIN_ROLE_ID), admin_user(harness)):
         interaction = harness.interaction(member)
         await harness.admin.status.callback(harness.admin, interaction)
-        reply = interaction.last("response.send_message")
+        assert interaction.names[0] == "response.defer"  # acknowledged before SQLite work
+        reply = interaction.last("followup.send")
         assert reply["ephemeral"] is True
         content = reply["content"]
         for expected in (

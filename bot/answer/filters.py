@@ -19,15 +19,22 @@ from index.text import fold, parse_date
 
 ECHO_LIMIT = 60  # user input repeated in a message is cut here (Discord caps messages at 2,000)
 CLOSE_NAMES = 5
+CHOICE_LIMIT = 100  # Discord's longest autocomplete value
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 class FilterError(NewsbotError):
-    """A filter value that cannot be used; ``field`` is "since", "until" or "source"."""
+    """A filter value that cannot be used; ``field`` is "since", "until" or "source".
 
-    def __init__(self, message: str, *, field: str) -> None:
+    ``str()`` is the English message; ``code`` ("date", "range", "outlet") and ``params`` let a
+    front end say the same in the user's language.
+    """
+
+    def __init__(self, message: str, *, field: str, code: str, **params: str) -> None:
         super().__init__(message)
         self.field = field
+        self.code = code
+        self.params = params
 
 
 def echo(value: str, limit: int = ECHO_LIMIT) -> str:
@@ -47,6 +54,8 @@ def parse_date_filter(value: str | None, field: str) -> str | None:
         raise FilterError(
             f"{echo(value)} is not a date; write it like 2023, 2023-02, 2023-02-06 or février 2023",
             field=field,
+            code="date",
+            value=echo(value),
         )
     return parsed
 
@@ -57,7 +66,13 @@ def check_range(since: str | None, until: str | None) -> None:
         return
     common = min(len(since), len(until))
     if since[:common] > until[:common]:
-        raise FilterError(f"since ({since}) is after until ({until})", field="since")
+        raise FilterError(
+            f"since ({since}) is after until ({until})",
+            field="since",
+            code="range",
+            since=since,
+            until=until,
+        )
 
 
 def outlet_key(name: str) -> str:
@@ -76,6 +91,10 @@ def match_outlet(name: str, known: Sequence[str]) -> str:
     key = outlet_key(name)
     if key and key in by_key:
         return by_key[key]
+    if len(name) >= CHOICE_LIMIT:  # Discord cuts autocomplete values at 100 characters
+        longer = [outlet for outlet in known if outlet.startswith(name)]
+        if len(longer) == 1:
+            return longer[0]
     return _unknown_outlet(name, key, by_key)
 
 
@@ -83,13 +102,21 @@ def _unknown_outlet(name: str, key: str, by_key: dict[str, str]) -> str:
     contains = [outlet for k, outlet in by_key.items() if key and (key in k or k in key)]
     similar = [by_key[k] for k in difflib.get_close_matches(key, list(by_key), CLOSE_NAMES, 0.6)]
     close = list(dict.fromkeys([*similar, *contains]))[:CLOSE_NAMES]
+    examples = list(by_key.values())[:CLOSE_NAMES]
     if close:
         hint = "close names: " + ", ".join(close)
     elif by_key:
-        hint = "indexed outlets include: " + ", ".join(list(by_key.values())[:CLOSE_NAMES])
+        hint = "indexed outlets include: " + ", ".join(examples)
     else:
         hint = "the index records no outlet names"
-    raise FilterError(f"no indexed outlet is called {echo(name)}; {hint}", field="source")
+    raise FilterError(
+        f"no indexed outlet is called {echo(name)}; {hint}",
+        field="source",
+        code="outlet",
+        value=echo(name),
+        close=", ".join(close),
+        known=", ".join(examples),
+    )
 
 
 @dataclass(frozen=True)

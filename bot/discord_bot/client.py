@@ -13,12 +13,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_bot.cogs import admin, ask
+from bot.answer.conversation import Conversations
+from bot.discord_bot.cogs import admin, ask, info
 from bot.discord_bot.feedback import FeedbackStore
+from bot.discord_bot.i18n import NewsbotTranslator
 from bot.discord_bot.reindex import ReindexManager
 from bot.discord_bot.replies import NO_MENTIONS, report_error
 from bot.discord_bot.service import AnswerBackend
-from bot.discord_bot.views import FeedbackButton
+from bot.discord_bot.views import DYNAMIC_ITEMS, RecentAnswers
+from bot.discord_bot.workers import AnswerPool, DbPool
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -65,13 +68,27 @@ class NewsBot(commands.Bot):
         self.feedback = feedback
         self.reindexer = reindexer
         self.progress_interval = progress_interval  # seconds between reindex progress edits
+        # Answers get their own bounded pool (a reindex never takes one of its threads);
+        # SQLite its own small one.
+        self.answers = AnswerPool(settings.answer_workers, settings.answer_queue)
+        self.db = DbPool()
+        self.recent = RecentAnswers()
+        self.conversations = Conversations(
+            turns=settings.conversation_turns, ttl=settings.conversation_minutes * 60
+        )
 
     async def setup_hook(self) -> None:
         # Each cog module's setup(), called directly: load_extension would re-import the
         # module for every bot, giving each its own copy of the cog classes.
-        for cog_module in (ask, admin):
+        for cog_module in (ask, info, admin):
             await cog_module.setup(self)
-        self.add_dynamic_items(FeedbackButton)  # revives buttons on answers sent before a restart
+        self.add_dynamic_items(*DYNAMIC_ITEMS)  # revives buttons on answers sent before a restart
+        await self.tree.set_translator(NewsbotTranslator())
+
+    async def close(self) -> None:
+        await super().close()
+        self.answers.shutdown()
+        self.db.shutdown()
 
     async def sync_commands(self) -> None:
         """To the configured guilds (instant), or globally (Discord takes up to an hour)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -81,11 +81,19 @@ class ReindexManager:
         job = self.current
         return job if job is not None and job.running else None
 
-    def start(self, kind: JobKind, paths: Sequence[Path] | None = None) -> ReindexJob:
+    def start(
+        self,
+        kind: JobKind,
+        paths: Sequence[Path] | None = None,
+        *,
+        prepare: Callable[[], None] | None = None,
+    ) -> ReindexJob:
         """Launch a job on the running loop; ``ReindexBusyError`` if one is still running.
 
         ``full`` rebuilds exactly the corpus paths, ``update`` adds/changes/prunes from them,
-        ``add`` adds ``paths`` to the live index without touching anything else.
+        ``add`` adds ``paths`` to the live index without touching anything else. ``prepare``
+        runs in the job's thread before the build (an upload moves into place only then, so a
+        refused job leaves nothing behind).
         """
         busy = self.running
         if busy is not None:
@@ -95,7 +103,7 @@ class ReindexManager:
             raise ValueError("no corpus paths to index; set NEWSBOT_CORPUS_PATHS")
         job = ReindexJob(kind, chosen)
         job.task = asyncio.get_running_loop().create_task(
-            self._run(job), name=f"newsbot-reindex-{kind}"
+            self._run(job, prepare), name=f"newsbot-reindex-{kind}"
         )
         self.current = job
         return job
@@ -103,8 +111,10 @@ class ReindexManager:
     def existing_corpus_paths(self) -> list[Path]:
         return [path for path in self.corpus_paths if path.exists()]
 
-    async def _run(self, job: ReindexJob) -> BuildReport:
+    async def _run(self, job: ReindexJob, prepare: Callable[[], None] | None) -> BuildReport:
         log.info("reindex %s started on %s", job.kind, ", ".join(map(str, job.paths)))
+        if prepare is not None:
+            await asyncio.to_thread(prepare)
         report = await asyncio.to_thread(
             build_index,
             self.store,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.answer.models import Answer, Citation
+from bot.discord_bot.i18n import t
 from bot.progress import UNITS
 from index.builder import BuildProgress
 
@@ -25,6 +26,7 @@ FOOTER_LIMIT = 2048
 EMBED_TOTAL_LIMIT = 6000
 MESSAGE_LIMIT = 2000
 MIN_QUOTE = 40  # below this a quote says nothing; trim the answer text instead
+URL_LIMIT = 512  # a longer link would be cut by the field limit and break: show the title only
 
 ANSWER_COLOUR = discord.Colour.blurple()
 ABSTAIN_COLOUR = discord.Colour.light_grey()
@@ -57,7 +59,8 @@ def escape_answer(text: str) -> str:
 
 
 def is_link(url: str | None) -> bool:
-    return bool(url) and str(url).startswith(("http://", "https://"))
+    """An http(s) URL short enough to survive Discord's limits intact."""
+    return bool(url) and str(url).startswith(("http://", "https://")) and len(str(url)) <= URL_LIMIT
 
 
 def _link(title: str, url: str | None) -> str:
@@ -67,9 +70,9 @@ def _link(title: str, url: str | None) -> str:
     return f"[{text}]({url.replace(')', '%29').replace(' ', '%20')})"
 
 
-def _field_name(citation: Citation) -> str:
-    date = citation.date or "undated"
-    source = citation.source or "unknown outlet"
+def _field_name(citation: Citation, language: str = "en") -> str:
+    date = citation.date or t(language, "undated")
+    source = citation.source or t(language, "unknown_outlet")
     return shorten(f"[{citation.n}] {source} · {date}", FIELD_NAME_LIMIT)
 
 
@@ -103,7 +106,7 @@ def _parts(answer: Answer, footer: str, quote_limit: int, description_limit: int
         title=shorten(answer.question, TITLE_LIMIT),
         description=shorten(escape_answer(answer.text), description_limit),
         footer=shorten(footer, FOOTER_LIMIT),
-        fields=[(_field_name(c), _field_value(c, quote_limit)) for c in citations],
+        fields=[(_field_name(c, answer.language), _field_value(c, quote_limit)) for c in citations],
     )
 
 
@@ -140,24 +143,46 @@ def answer_embed(answer: Answer, footer: str) -> discord.Embed:
     return embed
 
 
-def index_footer(articles: int, built_at: str) -> str:
+def index_footer(articles: int, built_at: str, language: str = "en") -> str:
     when = built_at.replace("T", " ").removesuffix("Z")[:16]
-    return f"{articles} articles indexed · index built {when} UTC"
+    return t(language, "footer", articles=articles, when=when)
+
+
+def _citation_lines(citations: list[Citation]) -> list[str]:
+    lines = []
+    for c in citations:
+        meta = escape(" · ".join(part for part in (c.source, c.date) if part))
+        url = f" <{c.url}>" if c.url and is_link(c.url) else ""
+        title = escape(shorten(c.title or c.article_id, 200))
+        lines.append(f"[{c.n}] {title}" + (f" ({meta})" if meta else "") + url)
+        if c.quote:
+            lines.append(f"> {escape(shorten(' '.join(c.quote.split()), 400))}")
+    return lines
 
 
 def answer_text(answer: Answer, footer: str = "") -> str:
     """Plain-text form for channels where the bot may not embed links; split it before sending."""
-    heading = "Closest matches (not an answer):" if answer.abstained else "Sources:"
+    heading = t(answer.language, "closest_heading" if answer.abstained else "sources_heading")
     text = escape_answer(answer.text)
     lines = [text, "", heading] if answer.citations else [text]
-    for c in answer.citations:
-        meta = escape(" · ".join(part for part in (c.source, c.date) if part))
-        url = f" <{c.url}>" if c.url and is_link(c.url) else ""
-        lines.append(f"[{c.n}] {escape(c.title)}" + (f" ({meta})" if meta else "") + url)
-        lines.append(f"> {escape(' '.join(c.quote.split()))}")
+    lines += _citation_lines(answer.citations)
     if footer:
         lines += ["", f"-# {footer}"]
     return "\n".join(lines)
+
+
+def more_text(answer: Answer, limit: int = MESSAGE_LIMIT) -> str:
+    """The "more sources" reply: the next ranked articles, each with its best sentence."""
+    if not answer.more:
+        return t(answer.language, "more_none")
+    heading = t(answer.language, "more_heading", question=escape(shorten(answer.question, 200)))
+    text = heading
+    for citation in answer.more:  # whole entries only, as many as fit in one message
+        entry = "\n".join(_citation_lines([citation]))
+        if len(text) + 1 + len(entry) > limit:
+            break
+        text += "\n" + entry
+    return text
 
 
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:

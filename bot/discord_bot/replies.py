@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -17,40 +17,73 @@ import discord
 from discord import app_commands
 
 from bot.answer.filters import FilterError
+from bot.discord_bot.i18n import filter_message, interaction_language, t
+from bot.discord_bot.workers import BusyError
 from index.errors import IndexBusyError, NewsbotError
 
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
+REPLY_LIMIT = 2000
 
 
 class RefusedError(Exception):
     """Bad input or a request we decline; the message is meant for the user as is."""
 
 
-def user_message(error: BaseException) -> str:
-    """The sentence a user sees for ``error``; unexpected errors are logged with an id."""
+def is_admin(user: discord.abc.User, user_ids: Sequence[int], role_ids: Sequence[int]) -> bool:
+    """Configured ids only: Discord permissions (even Manage Server) are not enough."""
+    if user.id in user_ids:
+        return True
+    roles = user.roles if isinstance(user, discord.Member) else []
+    return any(role.id in role_ids for role in roles)
+
+
+def trim(text: str, limit: int = REPLY_LIMIT) -> str:
+    """Discord refuses a message over 2,000 characters: cut rather than lose the reply."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def user_message(error: BaseException, language: str = "en", *, admin: bool = False) -> str:
+    """The sentence a user sees for ``error``, in their language.
+
+    Unexpected errors are logged with an id the user sees. A domain error's own text can name
+    server paths, so only admins see it; others get the generic sentence and the id.
+    """
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
     if isinstance(error, RefusedError):
-        return str(error)
+        return trim(str(error))
+    if isinstance(error, BusyError):
+        return t(language, "busy")
     if isinstance(error, FilterError):
-        return f"`{error.field}`: {error}."
+        return trim(filter_message(language, error))
     if isinstance(error, IndexBusyError):
-        return "The index is being rebuilt by another process; try again in a few minutes."
-    if isinstance(error, NewsbotError):
-        return str(error)
+        return t(language, "index_busy")
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "This command only works in a server."
+        return t(language, "server_only")
     if isinstance(error, app_commands.CheckFailure):
-        return "You are not allowed to use this command."
+        return t(language, "not_allowed")
     error_id = uuid.uuid4().hex[:8]
+    if isinstance(error, NewsbotError):
+        log.warning("error %s: %s", error_id, error)
+        if admin:
+            return trim(f"{error} (error id `{error_id}`)")
+        return t(language, "error", error_id=error_id)
     log.error("unexpected error %s", error_id, exc_info=error)
-    return f"Something went wrong on my side (error id `{error_id}`); please try again later."
+    return t(language, "error", error_id=error_id)
+
+
+def _is_admin_interaction(interaction: discord.Interaction[Any]) -> bool:
+    settings = getattr(interaction.client, "settings", None)
+    if settings is None:
+        return False
+    return is_admin(interaction.user, settings.admin_user_ids, settings.admin_role_ids)
 
 
 async def send_private(interaction: discord.Interaction[Any], content: str) -> None:
     """An ephemeral reply, whether or not the interaction was already answered or deferred."""
+    content = trim(content)
     if not interaction.response.is_done():
         await interaction.response.send_message(
             content, ephemeral=True, allowed_mentions=NO_MENTIONS
@@ -59,9 +92,15 @@ async def send_private(interaction: discord.Interaction[Any], content: str) -> N
     await interaction.followup.send(content, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
-async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
-    """Tell the user (ephemerally) what went wrong; never raise from here."""
-    text = user_message(error)
+async def report_error(
+    interaction: discord.Interaction[Any], error: BaseException, language: str | None = None
+) -> None:
+    """Tell the user (ephemerally) what went wrong, in their language; never raise from here.
+
+    ``language`` is the question's when there is one, else the user's Discord locale decides.
+    """
+    language = language or interaction_language(interaction)
+    text = user_message(error, language, admin=_is_admin_interaction(interaction))
     try:
         if interaction.response.is_done():
             # A public "thinking…" placeholder would turn the error public: remove it first.
@@ -73,9 +112,11 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
 
 
 @asynccontextmanager
-async def reported(interaction: discord.Interaction[Any]) -> AsyncIterator[None]:
+async def reported(
+    interaction: discord.Interaction[Any], language: str | None = None
+) -> AsyncIterator[None]:
     """Run a command body; any exception becomes an ephemeral reply (and a log line)."""
     try:
         yield
     except Exception as exc:
-        await report_error(interaction, exc)
+        await report_error(interaction, exc, language)

@@ -20,6 +20,7 @@ from index.errors import NewsbotError
 
 if TYPE_CHECKING:
     from bot.discord_bot.client import NewsBot
+    from bot.discord_bot.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,6 @@ def setup_logging(level: str, token: str) -> None:
 def build_bot(settings: Settings) -> NewsBot:
     """The composition root for Discord: model, answer service, feedback, reindex manager."""
     from bot.discord_bot.client import NewsBot
-    from bot.discord_bot.feedback import FeedbackStore
     from bot.discord_bot.reindex import ReindexManager
     from bot.runtime import make_answer_service, make_build_config, make_embedder, make_store
 
@@ -89,8 +89,22 @@ def build_bot(settings: Settings) -> NewsBot:
     return NewsBot(
         settings=settings,
         service=service,
-        feedback=FeedbackStore(settings.feedback_db),
+        feedback=make_feedback_store(settings),
         reindexer=reindexer,
+    )
+
+
+def make_feedback_store(settings: Settings) -> FeedbackStore:
+    """The votes database, keyed by NEWSBOT_FEEDBACK_KEY (unset: a new key for this run)."""
+    from bot.discord_bot.feedback import FeedbackStore
+
+    key = settings.feedback_key.get_secret_value().encode() if settings.feedback_key else None
+    if key is None:
+        log.warning(
+            "NEWSBOT_FEEDBACK_KEY is not set: voters are hashed with a key for this run only"
+        )
+    return FeedbackStore(
+        settings.feedback_db, key=key, retention_days=settings.feedback_retention_days
     )
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
+import shutil
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,11 +21,21 @@ from discord.ext import commands
 
 from bot.discord_bot.reindex import JobKind, ReindexBusyError, ReindexJob
 from bot.discord_bot.render import code_block
-from bot.discord_bot.replies import NO_MENTIONS, RefusedError, reported, send_private, user_message
+from bot.discord_bot.replies import (
+    NO_MENTIONS,
+    RefusedError,
+    is_admin,
+    reported,
+    send_private,
+    user_message,
+)
+from bot.discord_bot.uploads import UploadError, check_content, supported, upload_name
 from bot.progress import describe_report
 from index.corpus import SUPPORTED_SUFFIXES, read_corpus
+from index.metadb import DB_FILE, MetaDB
 from index.models import LoadReport
 from index.stats import read_stats
+from index.store import IndexStore
 
 if TYPE_CHECKING:
     from bot.discord_bot.client import NewsBot
@@ -32,29 +43,23 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def is_admin(user: discord.abc.User, user_ids: list[int], role_ids: list[int]) -> bool:
-    """Configured ids only: Discord permissions (even Manage Server) are not enough."""
-    if user.id in user_ids:
-        return True
-    roles = user.roles if isinstance(user, discord.Member) else []
-    return any(role.id in role_ids for role in roles)
-
-
-def upload_name(filename: str) -> str:
-    """A safe, visible file name that keeps a supported suffix (``.jsonl.gz`` included)."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(filename).name).lstrip("._-")
-    return name or "article.txt"
-
-
-def supported(filename: str) -> bool:
-    return filename.lower().endswith(SUPPORTED_SUFFIXES)
-
-
 def read_articles(path: Path, field_map: dict[str, str]) -> tuple[list[str], LoadReport]:
     """Article ids a file yields (and why records were skipped); runs in a worker thread."""
     report = LoadReport()
     ids = [article.id for article in read_corpus([path], field_map=field_map, report=report)]
     return ids, report
+
+
+def indexed_ids(store: IndexStore, ids: list[str]) -> list[str]:
+    """Which of ``ids`` the live index already holds (from the corpus or an earlier upload)."""
+    directory = store.current()
+    if directory is None:
+        return []
+    db = MetaDB(directory / DB_FILE, readonly=True)
+    try:
+        return sorted(db.articles(ids))
+    finally:
+        db.close()
 
 
 @app_commands.default_permissions(manage_guild=True)
@@ -67,6 +72,12 @@ class AdminCog(
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
         super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Discord hides the group in DMs; this refuses a DM call that gets through anyway."""
+        if interaction.guild is None:
+            raise app_commands.NoPrivateMessage()
+        return True
 
     async def _refused(self, interaction: discord.Interaction[Any], command: str) -> bool:
         settings = self.bot.settings
@@ -107,9 +118,14 @@ class AdminCog(
             await interaction.response.defer(ephemeral=True, thinking=True)
             await self._follow(interaction, job, lambda text: text)
 
-    def _start(self, kind: JobKind, paths: list[Path] | None) -> ReindexJob:
+    def _start(
+        self,
+        kind: JobKind,
+        paths: list[Path] | None,
+        prepare: Callable[[], None] | None = None,
+    ) -> ReindexJob:
         try:
-            return self.bot.reindexer.start(kind, paths)
+            return self.bot.reindexer.start(kind, paths, prepare=prepare)
         except ReindexBusyError as busy:
             raise RefusedError(
                 f"A reindex is already running; try again when it is done.\n{busy.job.describe()}"
@@ -157,9 +173,15 @@ class AdminCog(
     # --- add-article ------------------------------------------------------------------------
 
     @app_commands.command(name="add-article")
-    @app_commands.describe(file="An article file: " + ", ".join(SUPPORTED_SUFFIXES))
+    @app_commands.describe(
+        file="An article file: " + ", ".join(SUPPORTED_SUFFIXES),
+        replace="Overwrite an earlier upload or indexed article with the same name or id",
+    )
     async def add_article(
-        self, interaction: discord.Interaction[Any], file: discord.Attachment
+        self,
+        interaction: discord.Interaction[Any],
+        file: discord.Attachment,
+        replace: bool = False,
     ) -> None:
         """Add the articles of an attached file to the index, without a full rebuild."""
         async with reported(interaction):
@@ -180,38 +202,64 @@ class AdminCog(
                     f"A reindex is running; add the file when it is done.\n{busy.describe()}"
                 )
             await interaction.response.defer(ephemeral=True, thinking=True)
-            incoming = await self._save(file)
-            field_map = dict(settings.jsonl_field_map)
-            ids, load = await asyncio.to_thread(read_articles, incoming, field_map)
-            if not ids:
-                incoming.unlink(missing_ok=True)
-                reasons = "; ".join(str(s) for s in load.skipped[:5]) or "no article found"
-                raise RefusedError(f"Nothing to index in {file.filename}: {reasons}")
-            path = settings.upload_dir / incoming.name
-            incoming.replace(path)
-            job = self._start("add", [path])
+            name = upload_name(file.filename)
+            target = settings.upload_dir / name
+            if target.exists() and not replace:
+                raise RefusedError(
+                    f"{name} was uploaded before; run add-article again with replace: True "
+                    "to overwrite it."
+                )
+            staged = await self._stage(file, name)
+            try:
+                ids = await self._validated(staged, file.filename, target, replace=replace)
+                job = self._start("add", [target], prepare=lambda: _move(staged, target))
+            except Exception:
+                await asyncio.to_thread(shutil.rmtree, staged.parent, True)
+                raise
             await self._follow(interaction, job, lambda text: _added(ids, text))
 
-    async def _save(self, file: discord.Attachment) -> Path:
+    async def _stage(self, file: discord.Attachment, name: str) -> Path:
         """Download into a hidden staging folder (which full reindexes skip) until validated."""
         data = await file.read()
-        if len(data) > self.bot.settings.max_upload_bytes:
+        settings = self.bot.settings
+        if len(data) > settings.max_upload_bytes:
             raise RefusedError(f"{file.filename} is larger than the upload limit.")
-        name = upload_name(file.filename)
-        if not name.lower().endswith(".gz"):
+        staged = settings.upload_dir / ".incoming" / uuid.uuid4().hex / name
+
+        def check_and_write() -> None:
             try:
-                data.decode("utf-8")
-            except UnicodeDecodeError:
-                raise RefusedError(f"{file.filename} is not UTF-8 text.") from None
-        staging = self.bot.settings.upload_dir / ".incoming"
+                check_content(
+                    name,
+                    data,
+                    max_expanded_bytes=settings.max_upload_expanded_bytes,
+                    max_line_chars=settings.max_upload_line_chars,
+                )
+            except UploadError as exc:
+                raise RefusedError(f"{exc}.") from None
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            staged.write_bytes(data)
 
-        def write() -> Path:
-            staging.mkdir(parents=True, exist_ok=True)
-            path = staging / name
-            path.write_bytes(data)
-            return path
+        await asyncio.to_thread(check_and_write)
+        return staged
 
-        return await asyncio.to_thread(write)
+    async def _validated(
+        self, staged: Path, filename: str, target: Path, *, replace: bool
+    ) -> list[str]:
+        """The article ids the file yields; refuses an empty file or ids already indexed."""
+        field_map = dict(self.bot.settings.jsonl_field_map)
+        ids, load = await asyncio.to_thread(read_articles, staged, field_map)
+        if not ids:
+            reasons = "; ".join(str(s) for s in load.skipped[:5]) or "no article found"
+            raise RefusedError(f"Nothing to index in {filename}: {reasons}")
+        if not replace:
+            taken = await self.bot.db.run(indexed_ids, self.bot.reindexer.store, ids)
+            if taken:
+                shown = ", ".join(taken[:5]) + (" …" if len(taken) > 5 else "")
+                raise RefusedError(
+                    f"The index already holds article(s) {shown}; run add-article again with "
+                    "replace: True to overwrite them, or rename the file."
+                )
+        return ids
 
     # --- status -------------------------------------------------------------------------------
 
@@ -221,12 +269,20 @@ class AdminCog(
         async with reported(interaction):
             if await self._refused(interaction, "status"):
                 return
-            stats = await asyncio.to_thread(read_stats, self.bot.reindexer.store.root)
-            totals = await asyncio.to_thread(self.bot.feedback.totals)
+            await interaction.response.defer(ephemeral=True, thinking=True)  # SQLite next
+            stats = await self.bot.db.run(read_stats, self.bot.reindexer.store.root)
+            totals = await self.bot.db.run(self.bot.feedback.totals)
             lines = [stats.describe(), f"feedback   {totals.describe()}"]
             running = self.bot.reindexer.running
             lines.append(f"reindex    {running.describe() if running else 'idle'}")
             await send_private(interaction, code_block("\n".join(lines)))
+
+
+def _move(staged: Path, target: Path) -> None:
+    """Runs when the job starts: the upload joins the folder full rebuilds read."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged.replace(target)
+    shutil.rmtree(staged.parent, ignore_errors=True)
 
 
 def _added(ids: list[str], summary: str) -> str:

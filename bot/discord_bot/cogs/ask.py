@@ -1,27 +1,39 @@
 """Asking: /ask, the "Ask newsbot" message menu, @mentions and DMs all share one path.
 
-Interactions are deferred before any blocking work (Discord allows 3 seconds); the answer is
-computed in a worker thread and sent as an embed with feedback buttons.
+A question first takes a place in the answering pool (or the user hears at once that the bot is
+busy), then the interaction is deferred (Discord allows 3 seconds), then the answer is computed
+on an answering thread and sent as an embed with its buttons. In a thread or a DM, a question is
+read in the context of the turns before it (``bot.answer.conversation``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.answer.conversation import contextualise
 from bot.answer.filters import parse_filters
 from bot.answer.models import Answer
+from bot.discord_bot.i18n import interaction_language, language_of, t
 from bot.discord_bot.render import answer_embed, answer_text, index_footer, split_message
-from bot.discord_bot.replies import NO_MENTIONS, RefusedError, reported, user_message
-from bot.discord_bot.views import feedback_view
+from bot.discord_bot.replies import (
+    NO_MENTIONS,
+    RefusedError,
+    is_admin,
+    reported,
+    user_message,
+)
+from bot.discord_bot.views import answer_key, answer_view, channel_key
+from bot.discord_bot.workers import BusyError
 from index.models import SearchFilters
 
 if TYPE_CHECKING:
@@ -40,16 +52,28 @@ class Cooldown:
         self.clock = clock
         self._last: dict[int, float] = {}
 
-    def check(self, user_id: int) -> None:
+    def check(self, user_id: int, language: str = "en") -> None:
         """Record a question now, or raise a RefusedError saying how long to wait."""
         now = self.clock()
         last = self._last.get(user_id)
         if last is not None and now - last < self.seconds:
             left = self.seconds - (now - last)
-            raise RefusedError(f"Please wait {left:.0f} s before asking again (cooldown).")
+            raise RefusedError(t(language, "cooldown", seconds=f"{left:.0f}"))
         self._last[user_id] = now
         if len(self._last) > 10_000:  # forget users whose cooldown has long expired
             self._last = {u: t for u, t in self._last.items() if now - t < self.seconds}
+
+
+@dataclass(frozen=True)
+class Reply:
+    answer: Answer
+    answer_id: str
+    recorded: bool  # False when the feedback store failed: send the answer without 👍/👎
+
+
+def can_thread(channel: object) -> bool:
+    """Threads can start from messages in text and announcement channels (not in threads/DMs)."""
+    return isinstance(channel, discord.TextChannel)
 
 
 class AskCog(commands.Cog):
@@ -57,6 +81,7 @@ class AskCog(commands.Cog):
         self.bot = bot
         self.cooldown = Cooldown(bot.settings.cooldown_seconds)
         self.menu = app_commands.ContextMenu(name="Ask newsbot", callback=self.ask_message)
+        self._noticed: dict[int, float] = {}  # user id → when they last got a refusal notice
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.menu)
@@ -84,9 +109,13 @@ class AskCog(commands.Cog):
         private: bool = False,
     ) -> None:
         """Ask about the indexed news; the answer quotes and cites its sources."""
-        async with reported(interaction):
+        language = interaction_language(interaction, question)
+        async with reported(interaction, language):
+            self.check_channel(interaction.channel, language)
             filters = self.filters(since, until, source)
-            await self._answer_interaction(interaction, question, filters, private=private)
+            await self._answer_interaction(
+                interaction, question, filters, language, private=private
+            )
 
     @ask.autocomplete("source")
     async def source_autocomplete(
@@ -94,16 +123,21 @@ class AskCog(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         needle = current.casefold()
         names = [s for s in self.bot.service.sources() if needle in s.casefold()]
+        # Values are capped at 100 characters; bot.answer.filters accepts such a unique prefix.
         return [app_commands.Choice(name=s[:100], value=s[:100]) for s in names[:25]]
 
     async def ask_message(
         self, interaction: discord.Interaction[Any], message: discord.Message
     ) -> None:
         """Context menu: the message's text is the question."""
-        async with reported(interaction):
+        language = interaction_language(interaction, message.content)
+        async with reported(interaction, language):
             if not message.content.strip():
-                raise RefusedError("That message has no text to ask about.")
-            await self._answer_interaction(interaction, message.content, None, private=False)
+                raise RefusedError(t(language, "no_text"))
+            self.check_channel(interaction.channel, language)
+            await self._answer_interaction(
+                interaction, message.content, None, language, private=False
+            )
 
     def filters(self, since: str | None, until: str | None, source: str | None) -> SearchFilters:
         """The shared parser (bot.answer.filters); a FilterError is rendered by replies."""
@@ -114,15 +148,19 @@ class AskCog(commands.Cog):
         interaction: discord.Interaction[Any],
         question: str,
         filters: SearchFilters | None,
+        language: str,
         *,
         private: bool,
     ) -> None:
-        question = self.checked_question(question, interaction.user.id)
-        await interaction.response.defer(thinking=True, ephemeral=private)
-        answer, answer_id = await self.answer(question, filters)
+        question = self.checked_question(question, interaction.user.id, language)
+        key = self.conversation_key(interaction.channel)
+        with self.bot.answers.slot():  # BusyError here: told at once, nothing deferred
+            await interaction.response.defer(thinking=True, ephemeral=private)
+            reply = await self.answer(question, filters, key)
+        view = self.view(reply, thread=not private and can_thread(interaction.channel))
         await interaction.followup.send(
-            embed=answer_embed(answer, self.footer()),
-            view=feedback_view(answer_id),
+            embed=answer_embed(reply.answer, self.footer(reply.answer.language)),
+            view=view or discord.utils.MISSING,
             ephemeral=private,
             allowed_mentions=NO_MENTIONS,
         )
@@ -134,15 +172,35 @@ class AskCog(commands.Cog):
         if message.author.bot or self.bot.user is None:
             return
         question = self.question_in(message, self.bot.user.id)
-        if question is None:
+        if question is None or not self.channel_allowed(message.channel):
             return
+        language = language_of(question)
         try:
-            question = self.checked_question(question, message.author.id)
-            await message.channel.typing()  # one indicator lasts 10 s: longer than an answer
-            answer, answer_id = await self.answer(question, None)
-            await self._reply(message, answer, answer_id)
+            question = self.checked_question(question, message.author.id, language)
+            with self.bot.answers.slot():
+                await message.channel.typing()  # one indicator lasts 10 s: longer than an answer
+                reply = await self.answer(question, None, self.conversation_key(message.channel))
+            await self._reply(message, reply)
         except Exception as exc:
-            await self._notice(message, user_message(exc), transient=isinstance(exc, RefusedError))
+            settings = self.bot.settings
+            admin = is_admin(message.author, settings.admin_user_ids, settings.admin_role_ids)
+            transient = isinstance(exc, RefusedError | BusyError)
+            if transient and not self._may_notice(message.author.id):
+                return  # one refusal notice per cooldown window, not one per message
+            await self._notice(
+                message, user_message(exc, language, admin=admin), transient=transient
+            )
+
+    def _may_notice(self, user_id: int) -> bool:
+        now = time.monotonic()
+        window = max(self.bot.settings.cooldown_seconds, NOTICE_SECONDS)
+        last = self._noticed.get(user_id)
+        if last is not None and now - last < window:
+            return False
+        self._noticed[user_id] = now
+        if len(self._noticed) > 10_000:
+            self._noticed = {u: at for u, at in self._noticed.items() if now - at < window}
+        return True
 
     @staticmethod
     async def _notice(message: discord.Message, text: str, *, transient: bool) -> None:
@@ -162,65 +220,115 @@ class AskCog(commands.Cog):
             return None
         return re.sub(rf"<@!?{bot_id}>", " ", message.content).strip()
 
-    async def _reply(self, message: discord.Message, answer: Answer, answer_id: str) -> None:
-        view = feedback_view(answer_id)
-        footer = self.footer()
+    async def _reply(self, message: discord.Message, reply: Reply) -> None:
+        view = self.view(reply, thread=can_thread(message.channel))
+        footer = self.footer(reply.answer.language)
         if self._can_embed(message):
-            embed = answer_embed(answer, footer)
-            await message.reply(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+            embed = answer_embed(reply.answer, footer)
+            await message.reply(
+                embed=embed, view=view or discord.utils.MISSING, allowed_mentions=NO_MENTIONS
+            )
             return
-        parts = split_message(answer_text(answer, footer))
+        parts = split_message(answer_text(reply.answer, footer))
         for number, part in enumerate(parts, start=1):
-            last = number == len(parts)
+            last = number == len(parts) and view is not None
+            shown = view if last and view is not None else discord.utils.MISSING
             if number == 1:
-                await message.reply(
-                    part, view=view if last else discord.utils.MISSING, allowed_mentions=NO_MENTIONS
-                )
+                await message.reply(part, view=shown, allowed_mentions=NO_MENTIONS)
             else:
-                await message.channel.send(
-                    part, view=view if last else discord.utils.MISSING, allowed_mentions=NO_MENTIONS
-                )
+                await message.channel.send(part, view=shown, allowed_mentions=NO_MENTIONS)
 
     @staticmethod
     def _can_embed(message: discord.Message) -> bool:
-        if message.guild is None or not isinstance(message.channel, discord.abc.GuildChannel):
+        """Threads included: they are not GuildChannels but carry their parent's permissions."""
+        channel = message.channel
+        if message.guild is None:
             return True
-        return message.channel.permissions_for(message.guild.me).embed_links
+        if isinstance(channel, discord.abc.GuildChannel | discord.Thread):
+            return channel.permissions_for(message.guild.me).embed_links
+        return True
 
     # --- shared -----------------------------------------------------------------------------
 
-    def checked_question(self, question: str, user_id: int) -> str:
+    def channel_allowed(self, channel: object) -> bool:
+        """NEWSBOT_CHANNELS: empty allows every channel; a thread counts as its parent; DMs pass."""
+        allowed = self.bot.settings.channels
+        if not allowed or isinstance(channel, discord.DMChannel | discord.GroupChannel):
+            return True
+        if isinstance(channel, discord.Thread):
+            return channel.parent_id in allowed or channel.id in allowed
+        return getattr(channel, "id", None) in allowed
+
+    def check_channel(self, channel: object, language: str) -> None:
+        if channel is not None and not self.channel_allowed(channel):
+            listed = ", ".join(f"<#{channel_id}>" for channel_id in self.bot.settings.channels)
+            raise RefusedError(t(language, "channel", channels=listed))
+
+    @staticmethod
+    def conversation_key(channel: object) -> Hashable | None:
+        """Threads and DMs hold a conversation; a plain channel's questions stand alone."""
+        if isinstance(channel, discord.Thread | discord.DMChannel):
+            return channel_key(channel.id)
+        return None
+
+    def checked_question(self, question: str, user_id: int, language: str = "en") -> str:
         """Reject empty or over-long questions, then apply the cooldown (in that order)."""
         text = " ".join(question.split())
         limit = self.bot.settings.max_question_chars
         if not text:
-            raise RefusedError(
-                "Ask me a question, e.g. “Quand l'ambassadeur de France a-t-il été expulsé ?”"
-            )
+            raise RefusedError(t(language, "empty_question"))
         if len(text) > limit:
-            raise RefusedError(
-                f"Your question is {len(text)} characters long; the limit is {limit}. "
-                "Shorten it and ask again."
-            )
-        self.cooldown.check(user_id)
+            raise RefusedError(t(language, "too_long", length=len(text), limit=limit))
+        self.cooldown.check(user_id, language)
         return text
 
-    async def answer(self, question: str, filters: SearchFilters | None) -> tuple[Answer, str]:
-        """Answer off the event loop and record it for feedback; returns (answer, answer id)."""
-        answer = await asyncio.to_thread(self.bot.service.answer, question, filters=filters)
-        cited = [c.article_id for c in answer.citations]
-        answer_id = await asyncio.to_thread(
-            self.bot.feedback.record_answer,
-            answer.question,
-            answer.text,
-            cited,
-            abstained=answer.abstained,
-        )
-        return answer, answer_id
+    async def answer(
+        self, question: str, filters: SearchFilters | None, key: Hashable | None = None
+    ) -> Reply:
+        """Answer on an answering thread (inside ``answers.slot()``), remember it, record it.
 
-    def footer(self) -> str:
+        In a conversation (``key``), a follow-up carries the earlier turn's names and filters.
+        A failing feedback store costs the 👍/👎 buttons, never the answer.
+        """
+        conversations = self.bot.conversations
+        history = conversations.history(key) if key is not None else []
+        follow_up = contextualise(question, filters, history)
+        answer = await self.bot.answers.run(
+            self.bot.service.answer, follow_up.question, filters=follow_up.filters
+        )
+        answer_id = uuid.uuid4().hex[:16]
+        self.bot.recent.add(answer_id, answer)
+        conversations.record(answer_key(answer_id), follow_up)
+        if key is not None:
+            conversations.record(key, follow_up)
+        cited = [c.article_id for c in answer.citations]
+        try:
+            await self.bot.db.run(
+                self.bot.feedback.record_answer,
+                answer.question,
+                answer.text,
+                cited,
+                abstained=answer.abstained,
+                answer_id=answer_id,
+            )
+        except Exception:
+            log.warning("feedback store failed; sending the answer without votes", exc_info=True)
+            return Reply(answer, answer_id, recorded=False)
+        return Reply(answer, answer_id, recorded=True)
+
+    @staticmethod
+    def view(reply: Reply, *, thread: bool) -> discord.ui.View | None:
+        return answer_view(
+            reply.answer_id,
+            reply.answer.language,
+            feedback=reply.recorded,
+            more=bool(reply.answer.more),
+            thread=thread,
+        )
+
+    def footer(self, language: str = "en") -> str:
         manifest = self.bot.service.loaded.manifest
-        return index_footer(manifest.articles, manifest.built_at)
+        return index_footer(manifest.articles, manifest.built_at, language)
 
 
 async def setup(bot: NewsBot) -> None:
