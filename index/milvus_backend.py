@@ -168,48 +168,67 @@ def _clip(text: str, limit: int) -> str:
 
 
 class MilvusCollection:
-    """The reads newsbot makes against one collection, named concretely (not via the alias)."""
+    """The reads newsbot makes against one generation's collection.
+
+    Reads name the collection itself, so a reader and its SQLite metadata always belong to the
+    same generation. Once a rebuild has switched the alias and dropped this collection, reads
+    go through the alias instead: chunk ids derive from content, so the new collection answers
+    for every chunk the old generation still cites, until the reader reloads.
+    """
 
     def __init__(self, config: MilvusConfig, name: str) -> None:
         self.config = config
         self.name = name
+        self._loaded = False
 
     @property
     def client(self) -> Any:
         return _client(self.config)
 
-    def _call(self, what: str, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+    def _call(self, what: str, fn: Any) -> Any:
+        """``fn(collection_name)``, retried once through the alias if the collection is gone."""
         from pymilvus.exceptions import MilvusException
 
-        try:
-            return fn(*args, **kwargs)
-        except MilvusException as exc:
-            message = str(getattr(exc, "message", exc))
-            if "not" in message and ("exist" in message or "found" in message):
-                raise IndexNotFoundError(
-                    f"Milvus collection {self.name} at {self.config.display_uri} is gone (a newer "
-                    "index replaced it); reload, or rebuild with: newsbot index build PATHS"
-                ) from None
-            raise MilvusError(
-                f"Milvus {what} on {self.name} at {self.config.display_uri} failed: {message}"
-            ) from None
+        if not self._loaded and what != "load":
+            self.load()  # a collection is searchable once loaded (a new process starts released)
+        for name in dict.fromkeys([self.name, self.config.alias]):
+            try:
+                result = fn(name)
+            except MilvusException as exc:
+                message = str(getattr(exc, "message", exc))
+                if not ("not" in message and ("exist" in message or "found" in message)):
+                    raise MilvusError(
+                        f"Milvus {what} on {name} at {self.config.display_uri} failed: {message}"
+                    ) from None
+                continue
+            if name != self.name:
+                log.info("Milvus collection %s was replaced; reading via alias %s", self.name, name)
+                self.name = name
+            return result
+        raise IndexNotFoundError(
+            f"Milvus collection {self.name} at {self.config.display_uri} does not exist; "
+            "rebuild with: newsbot index build PATHS"
+        )
 
     def load(self) -> None:
-        self._call("load", self.client.load_collection, self.name)
+        self._call("load", lambda name: self.client.load_collection(name))
+        self._loaded = True
 
     def search_dense(
         self, vector: NDArray[np.float32], k: int, expr: str
     ) -> list[tuple[int, float]]:
+        query = [np.asarray(vector, dtype=np.float32).tolist()]
         result = self._call(
             "search",
-            self.client.search,
-            self.name,
-            data=[np.asarray(vector, dtype=np.float32).tolist()],
-            anns_field="vector",
-            limit=k,
-            filter=expr,
-            output_fields=["chunk_id"],
-            search_params={"metric_type": "IP"},
+            lambda name: self.client.search(
+                name,
+                data=query,
+                anns_field="vector",
+                limit=k,
+                filter=expr,
+                output_fields=["chunk_id"],
+                search_params={"metric_type": "IP"},
+            ),
         )
         return [(int(hit["chunk_id"]), float(hit["distance"])) for hit in result[0]]
 
@@ -217,14 +236,15 @@ class MilvusCollection:
         """BM25 top-k of Milvus, with each hit's terms (newsbot rescores them)."""
         result = self._call(
             "BM25 search",
-            self.client.search,
-            self.name,
-            data=[text],
-            anns_field=SPARSE_FIELD,
-            limit=k,
-            filter=expr,
-            output_fields=[TERMS_FIELD],
-            search_params={"metric_type": "BM25"},
+            lambda name: self.client.search(
+                name,
+                data=[text],
+                anns_field=SPARSE_FIELD,
+                limit=k,
+                filter=expr,
+                output_fields=[TERMS_FIELD],
+                search_params={"metric_type": "BM25"},
+            ),
         )
         return {int(hit["chunk_id"]): str(hit["entity"][TERMS_FIELD]) for hit in result[0]}
 
@@ -239,11 +259,9 @@ class MilvusCollection:
     def all_ids(self) -> NDArray[np.int64]:
         iterator = self._call(
             "query",
-            self.client.query_iterator,
-            self.name,
-            batch_size=FETCH_BATCH,
-            filter="",
-            output_fields=["chunk_id"],
+            lambda name: self.client.query_iterator(
+                name, batch_size=FETCH_BATCH, filter="", output_fields=["chunk_id"]
+            ),
         )
         ids: list[int] = []
         while batch := iterator.next():
@@ -259,10 +277,9 @@ class MilvusCollection:
             out.extend(
                 self._call(
                     "get",
-                    self.client.get,
-                    self.name,
-                    ids=batch,
-                    output_fields=["chunk_id", field_name],
+                    lambda name, batch=batch: self.client.get(
+                        name, ids=batch, output_fields=["chunk_id", field_name]
+                    ),
                 )
             )
         return out
@@ -340,6 +357,7 @@ class MilvusGeneration:
     dimension: int
     language: str
     chunks: int
+    server: str = ""  # the URI without credentials, for stats
     pending_deletes: list[int] = field(default_factory=list)
 
     def write(self, directory: Path) -> None:
@@ -497,6 +515,7 @@ class MilvusBackend:
             dimension=dimension,
             language=language,
             chunks=len(new_ids),
+            server=self.config.display_uri,
             pending_deletes=removed,
         ).write(temp)
 
@@ -570,7 +589,10 @@ class MilvusBackend:
             metric_type="BM25",
             params={"bm25_k1": K1, "bm25_b": B},
         )
-        self._call(client.create_collection, name, schema=schema, index_params=params)
+        self._call(client.create_collection, name, schema=schema)
+        # milvus-lite builds indexes at once but lacks the timestamp call a synchronous wait uses
+        self._call(client.create_index, name, params, sync=not self.config.is_lite)
+        self._call(client.load_collection, name)
 
     def _write_rows(
         self,
@@ -685,3 +707,33 @@ def _previous_chunks(directory: Path) -> tuple[set[int], dict[int, tuple[str, st
     finally:
         db.close()
     return set(scalars), scalars
+
+
+# --- the seams index.store and index.builder call ------------------------------------------
+
+
+def open_milvus(
+    directory: Path, backend: MilvusBackend | None
+) -> tuple[MilvusVectorStore, MilvusLexicalIndex]:
+    """Open a generation with the configured backend, refusing a backend/generation mismatch."""
+    if backend is None:
+        root = directory.parent
+        raise IndexMismatchError(
+            f"index at {root} was built with the Milvus backend; set NEWSBOT_BACKEND=milvus "
+            f"(and NEWSBOT_MILVUS_URI), or rebuild it with: newsbot index build --index-dir "
+            f"{root} PATHS"
+        )
+    return backend.open(directory)
+
+
+def previous_vectors(
+    backend: MilvusBackend | None, directory: Path, mode: Mode, dimension: int
+) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+    """The live generation's reusable (ids, vectors), whichever backend built it."""
+    if backend is not None:
+        return backend.previous_vectors(directory, mode, dimension)
+    from index.vectors import VECTORS_FILE, FaissVectorStore
+
+    if (directory / VECTORS_FILE).is_file():
+        return FaissVectorStore.load(directory).matrix()
+    return np.zeros(0, dtype=np.int64), np.zeros((0, dimension), dtype=np.float32)
