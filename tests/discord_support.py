@@ -7,16 +7,25 @@ small recording fake: discord.py has no offline constructor for one.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import itertools
+import json
 import sys
-from collections.abc import AsyncIterator, Callable
+import threading
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import discord
 import discord.ext.test as dpytest
+import numpy as np
 import pytest_asyncio
+from discord.webhook.async_ import AsyncWebhookAdapter, async_context
+from numpy.typing import NDArray
 
 from bot.answer.service import AnswerService
 from bot.discord_bot.client import NewsBot, minimal_intents
@@ -114,6 +123,39 @@ class FakeAttachment:
 
     async def read(self) -> bytes:
         return self.data
+
+
+class GatedEmbedder:
+    """The real model, except that a build's first batch waits until the test opens the gate."""
+
+    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+        self.inner = inner
+        self.entered = threading.Event()
+        self.gate = threading.Event()
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    @property
+    def max_tokens(self) -> int | None:
+        return self.inner.max_tokens
+
+    @property
+    def precision(self) -> str:
+        return self.inner.precision
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> NDArray[np.float32]:
+        self.entered.set()
+        assert self.gate.wait(timeout=60), "the test never opened the gate"
+        return self.inner.encode(texts, batch_size=batch_size)
 
 
 def article_file(
@@ -258,3 +300,285 @@ def sent_messages() -> list[discord.Message]:
     while not dpytest.sent_queue.empty():
         messages.append(dpytest.get_message())
     return messages
+
+
+# --- driving the real CommandTree with interaction payloads ------------------------------------
+#
+# As discord.py's own tests/test_app_commands_invoke.py does: an interaction payload (the JSON
+# Discord sends over the gateway) goes through ConnectionState.parse_interaction_create, so the
+# real tree converts options, runs checks and calls its error handler. Replies go to Discord's
+# webhook endpoints; a recording adapter answers them locally (no network).
+
+
+@dataclass
+class Sent:
+    """One reply to an interaction: ``kind`` is defer, message, update, followup, edit, delete."""
+
+    kind: str
+    body: dict[str, Any]
+    at: float
+
+    @property
+    def ephemeral(self) -> bool:
+        return bool(int(self.body.get("flags") or 0) & 64)
+
+    @property
+    def content(self) -> str:
+        return str(self.body.get("content") or "")
+
+    @property
+    def embeds(self) -> list[dict[str, Any]]:
+        return list(self.body.get("embeds") or [])
+
+    def custom_ids(self) -> list[str]:
+        return [
+            str(button["custom_id"])
+            for row in self.body.get("components") or []
+            for button in row.get("components", [])
+            if "custom_id" in button
+        ]
+
+
+CALLBACK_KINDS = {4: "message", 5: "defer", 6: "defer_update", 7: "update", 8: "autocomplete"}
+
+
+class RecordingAdapter(AsyncWebhookAdapter):
+    """Discord's interaction endpoints answered in-process; replies recorded per token."""
+
+    def __init__(self, channel_id: int, bot_user: dict[str, Any]) -> None:
+        super().__init__()
+        self.channel_id = channel_id
+        self.bot_user = bot_user
+        self.by_token: dict[str, list[Sent]] = defaultdict(list)
+        self.messages: dict[str, dict[str, Any]] = {}  # custom_id → the message carrying it
+        self._ids = itertools.count(1_300_000_000_000_000_000)
+
+    async def request(self, route: Any, session: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
+        payload = kwargs.get("payload")
+        multipart = kwargs.get("multipart")
+        body: dict[str, Any] = dict(payload or {})
+        if multipart:
+            body = json.loads(multipart[0]["value"])
+        token = str(route.webhook_token)
+        now = time.perf_counter()
+        if route.path.endswith("/callback"):
+            kind = CALLBACK_KINDS.get(int(body["type"]), str(body["type"]))
+            self.by_token[token].append(Sent(kind, dict(body.get("data") or {}), now))
+            return {"interaction": {"id": str(route.webhook_id), "type": 2}}
+        if route.method == "DELETE":
+            self.by_token[token].append(Sent("delete", {}, now))
+            return None
+        if route.method == "GET":
+            return self.message({})
+        kind = "followup" if route.method == "POST" else "edit"
+        self.by_token[token].append(Sent(kind, body, now))
+        message = self.message(body)
+        for row in body.get("components") or []:
+            for component in row.get("components", []):
+                if "custom_id" in component:
+                    self.messages[str(component["custom_id"])] = message
+        return message
+
+    def message(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": str(next(self._ids)),
+            "channel_id": str(self.channel_id),
+            "type": 0,
+            "content": body.get("content") or "",
+            "embeds": body.get("embeds") or [],
+            "attachments": [],
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": False,
+            "timestamp": dt.datetime.now(dt.UTC).isoformat(),
+            "edited_timestamp": None,
+            "flags": int(body.get("flags") or 0),
+            "author": self.bot_user,
+            "components": body.get("components") or [],
+        }
+
+
+OPTION_TYPES = {str: 3, int: 4, bool: 5, float: 10}
+
+
+def user_payload(user: discord.abc.User) -> dict[str, Any]:
+    return {
+        "id": str(user.id),
+        "username": user.name,
+        "discriminator": "0000",
+        "avatar": None,
+        "global_name": None,
+        "bot": user.bot,
+    }
+
+
+class TreeDriver:
+    """Builds interaction payloads and dispatches them as the gateway would."""
+
+    def __init__(self, harness: Harness, adapter: RecordingAdapter) -> None:
+        self.harness = harness
+        self.adapter = adapter
+        self._ids = itertools.count(1_200_000_000_000_000_000)
+
+    def _base(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        *,
+        user: discord.abc.User | None,
+        locale: str,
+        channel: Any,
+        dm: bool,
+        message: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        harness = self.harness
+        user = user or harness.alice
+        number = next(self._ids)
+        payload: dict[str, Any] = {
+            "id": str(number),
+            "application_id": str(harness.bot.application_id or 1),
+            "type": kind,
+            "token": f"token-{number}",
+            "version": 1,
+            "locale": locale,
+            "attachment_size_limit": 25 << 20,
+            "app_permissions": str(discord.Permissions.all().value),
+            "entitlements": [],
+            "data": data,
+        }
+        if message is not None:
+            payload["message"] = message
+        if dm:
+            dm_id = 900_000_000_000_000_000 + user.id % 1_000_000
+            payload |= {
+                "user": user_payload(user),
+                "context": 1,
+                "channel_id": str(dm_id),
+                "channel": {"id": str(dm_id), "type": 1, "recipients": [user_payload(user)]},
+            }
+            return payload
+        channel = channel or harness.channel
+        assert isinstance(user, discord.Member)
+        payload |= {
+            "guild_id": str(harness.guild.id),
+            "guild_locale": "en-US",
+            "context": 0,
+            "channel_id": str(channel.id),
+            "channel": {"id": str(channel.id), "type": channel.type.value},
+            "member": {
+                "user": user_payload(user),
+                "roles": [str(role.id) for role in user.roles if not role.is_default()],
+                "joined_at": dt.datetime.now(dt.UTC).isoformat(),
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+                "permissions": str(user.guild_permissions.value),
+            },
+        }
+        return payload
+
+    def command(
+        self,
+        name: str,
+        *,
+        group: str | None = None,
+        options: dict[str, Any] | None = None,
+        attachments: dict[str, tuple[str, int]] | None = None,
+        user: discord.abc.User | None = None,
+        locale: str = "en-US",
+        channel: Any = None,
+        dm: bool = False,
+    ) -> dict[str, Any]:
+        """A slash command payload; ``attachments`` maps option → (filename, size)."""
+        listed: list[dict[str, Any]] = [
+            {"name": key, "type": OPTION_TYPES[type(value)], "value": value}
+            for key, value in (options or {}).items()
+        ]
+        resolved: dict[str, Any] = {}
+        for key, (filename, size) in (attachments or {}).items():
+            attachment_id = str(next(self._ids))
+            listed.append({"name": key, "type": 11, "value": attachment_id})
+            resolved.setdefault("attachments", {})[attachment_id] = {
+                "id": attachment_id,
+                "filename": filename,
+                "size": size,
+                "url": f"https://cdn.example/{attachment_id}",
+                "proxy_url": f"https://cdn.example/{attachment_id}",
+            }
+        data: dict[str, Any] = {"id": str(next(self._ids)), "name": name, "type": 1}
+        if group is not None:
+            data = {
+                **data,
+                "name": group,
+                "options": [{"name": name, "type": 1, "options": listed}],
+            }
+        else:
+            data["options"] = listed
+        if resolved:
+            data["resolved"] = resolved
+        return self._base(2, data, user=user, locale=locale, channel=channel, dm=dm)
+
+    def click(
+        self,
+        custom_id: str,
+        *,
+        user: discord.abc.User | None = None,
+        locale: str = "en-US",
+        channel: Any = None,
+        dm: bool = False,
+    ) -> dict[str, Any]:
+        """A press on a button the bot sent (its message, components included, comes along)."""
+        channel = channel or self.harness.channel
+        message = dict(self.adapter.messages[custom_id])
+        message["channel_id"] = str(channel.id)
+        data = {"custom_id": custom_id, "component_type": 2}
+        return self._base(
+            3, data, user=user, locale=locale, channel=channel, dm=dm, message=message
+        )
+
+    def start(self, payload: dict[str, Any]) -> list[Sent]:
+        """Hand the payload to discord.py (tasks start); the list fills as replies are made."""
+        self.harness.bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
+        return self.adapter.by_token[payload["token"]]
+
+    async def dispatch(self, payload: dict[str, Any]) -> list[Sent]:
+        replies = self.start(payload)
+        await settle()
+        return replies
+
+
+async def settle(timeout: float = 120.0) -> None:
+    """Wait for every interaction task discord.py started (commands, buttons)."""
+    deadline = time.monotonic() + timeout
+    current = asyncio.current_task()
+    while True:
+        pending = [
+            task
+            for task in asyncio.all_tasks()
+            if task is not current
+            and not task.done()
+            and task.get_name().startswith(("CommandTree-invoker", "discord-ui-"))
+        ]
+        if not pending:
+            return
+        left = deadline - time.monotonic()
+        assert left > 0, f"{len(pending)} interaction tasks still running"
+        await asyncio.wait(pending, timeout=left)
+
+
+@pytest_asyncio.fixture(name="driver")
+async def driver_fixture(harness: Harness) -> AsyncIterator[TreeDriver]:
+    yield await make_driver(harness)
+
+
+async def make_driver(harness: Harness) -> TreeDriver:
+    """A driver for ``harness``; the adapter is installed for the rest of the test."""
+    user = harness.bot.user
+    bot_user = user_payload(user) if user is not None else {"id": "1", "username": "newsbot"}
+    adapter = RecordingAdapter(harness.channel.id, bot_user)
+    async_context.set(adapter)
+    # dpytest swaps in its own connection state after the tree was made: reattach the tree.
+    harness.bot._connection._command_tree = harness.bot.tree
+    return TreeDriver(harness, adapter)

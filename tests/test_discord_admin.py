@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-from collections.abc import Sequence
 from pathlib import Path
 
 import discord
-import numpy as np
 import pytest
 from discord.ext.test import backend
-from numpy.typing import NDArray
 
 from index.embedding import SentenceTransformerEmbedder
 from index.store import IndexStore, Manifest
@@ -22,6 +18,7 @@ from .discord_support import (  # noqa: F401  (fixtures)
     MALI_QUESTION,
     FakeAttachment,
     FakeInteraction,
+    GatedEmbedder,
     Harness,
     HarnessFactory,
     article_file,
@@ -38,39 +35,6 @@ NEW_BODY = (
     "Avec 50 mégawatts, elle sera la plus grande centrale solaire du pays, selon le ministère "
     "de l'Énergie.\n\nLes travaux doivent durer dix-huit mois."
 )
-
-
-class GatedEmbedder:
-    """The real model, except that a build's first batch waits until the test opens the gate."""
-
-    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
-        self.inner = inner
-        self.entered = threading.Event()
-        self.gate = threading.Event()
-
-    @property
-    def model_id(self) -> str:
-        return self.inner.model_id
-
-    @property
-    def dimension(self) -> int:
-        return self.inner.dimension
-
-    @property
-    def max_tokens(self) -> int | None:
-        return self.inner.max_tokens
-
-    @property
-    def precision(self) -> str:
-        return self.inner.precision
-
-    def count_tokens(self, text: str) -> int:
-        return self.inner.count_tokens(text)
-
-    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> NDArray[np.float32]:
-        self.entered.set()
-        assert self.gate.wait(timeout=60), "the test never opened the gate"
-        return self.inner.encode(texts, batch_size=batch_size)
 
 
 def moderator(harness: Harness, *, role_id: int | None = None) -> discord.Member:

@@ -35,6 +35,10 @@ _NOT_NAMES_TEXT = """
 _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
 _WORD = re.compile(r"[^\W\d_][\w-]*", re.UNICODE)
 _ELISION = re.compile(r"\b[dlnjmtscq]u?['’]", re.IGNORECASE)
+_PRONOUN = re.compile(
+    r"(?<![-\w])(he|she|him|his|her|hers|they|them|their|il|elle|ils|elles|lui|eux|leur)\b",
+    re.IGNORECASE,
+)
 _CONNECTOR = re.compile(
     r"^\s*(and|et|also|aussi|what about|how about|and then|puis|ensuite|mais|but|"
     r"et (?:lui|elle|eux)|and (?:him|her|them))\b",
@@ -96,8 +100,15 @@ class FollowUp:
 
 
 def is_follow_up(question: str) -> bool:
-    """Names nobody, or opens like a continuation ("and", "et", "what about")."""
-    return not names_in(question) or bool(_CONNECTOR.match(question))
+    """Names nobody, opens like a continuation ("and", "what about"), or says "he"/"she".
+
+    French inversion ("Où Lavrov se rendra-t-il ?") is not a pronoun for someone earlier.
+    """
+    return (
+        not names_in(question)
+        or bool(_CONNECTOR.match(question))
+        or bool(_PRONOUN.search(question))
+    )
 
 
 def contextualise(question: str, filters: SearchFilters | None, history: list[Turn]) -> FollowUp:

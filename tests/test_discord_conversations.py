@@ -1,0 +1,215 @@
+"""Conversations in threads and DMs, "more sources", French end to end, the channel allowlist."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import sys
+from typing import Any
+
+import discord
+import discord.ext.test as dpytest
+from discord.ext.test import backend
+
+from bot.discord_bot.cogs.ask import AskCog
+
+from .discord_support import (  # noqa: F401  (fixtures)
+    MALI_QUESTION,
+    Harness,
+    HarnessFactory,
+    TreeDriver,
+    driver_fixture,
+    harness_fixture,
+    make_driver,
+    make_harness_fixture,
+    sent_messages,
+)
+
+LAVROV_QUESTION = "Who invited Sergueï Lavrov to Mali?"
+FOLLOW_UP = "Where does he go after Bamako?"
+
+
+def thread_payload(harness: Harness, thread_id: int, name: str) -> dict[str, Any]:
+    now = dt.datetime.now(dt.UTC).isoformat()
+    owner = harness.bot.user.id if harness.bot.user else 1
+    return {
+        "id": str(thread_id),
+        "guild_id": str(harness.guild.id),
+        "parent_id": str(harness.channel.id),
+        "owner_id": str(owner),
+        "name": name,
+        "type": 11,
+        "message_count": 0,
+        "member_count": 1,
+        "rate_limit_per_user": 0,
+        "flags": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": now,
+            "locked": False,
+        },
+    }
+
+
+class ThreadServer:
+    """Discord's side of threads for one test: creates them and records what is sent there."""
+
+    def __init__(self, harness: Harness, driver: TreeDriver) -> None:
+        self.harness = harness
+        self.driver = driver
+        self.threads: list[discord.Thread] = []
+        self.sent: list[dict[str, Any]] = []
+        self._ids = itertools.count(1_400_000_000_000_000_000)
+        http = harness.bot.http
+        self._send = http.send_message
+        http.start_thread_with_message = self.start_thread  # type: ignore[method-assign]
+        http.send_message = self.send_message  # type: ignore[method-assign]
+
+    async def start_thread(self, channel_id: int, message_id: int, **fields: Any) -> Any:
+        data = thread_payload(self.harness, next(self._ids), str(fields["name"]))
+        thread = discord.Thread(
+            guild=self.harness.guild,
+            state=self.harness.bot._connection,
+            data=data,  # type: ignore[arg-type]
+        )
+        self.harness.guild._add_thread(thread)  # what the THREAD_CREATE event does
+        self.threads.append(thread)
+        return data
+
+    async def send_message(self, channel_id: int, *, params: Any) -> Any:
+        if any(thread.id == channel_id for thread in self.threads):
+            self.sent.append(dict(params.payload or {}))
+            message = self.driver.adapter.message(params.payload or {})
+            message["channel_id"] = str(channel_id)
+            return message
+        # dpytest finds the target channel in its caller's locals: keep a `channel` here.
+        channel = sys._getframe(1).f_locals.get("channel")  # noqa: F841
+        return await self._send(channel_id, params=params)
+
+
+def custom_id(replies: list[Any], prefix: str, suffix: str = "") -> str:
+    [found] = [
+        i for r in replies for i in r.custom_ids() if i.startswith(prefix) and i.endswith(suffix)
+    ]
+    return found
+
+
+async def test_a_follow_up_in_a_thread_keeps_the_names_and_filters(driver: TreeDriver) -> None:
+    harness = driver.harness
+    server = ThreadServer(harness, driver)
+    first = await driver.dispatch(
+        driver.command("ask", options={"question": LAVROV_QUESTION, "since": "2024"})
+    )
+    assert "match these filters" in first[-1].embeds[0]["description"]  # the article is 2023
+
+    opened = await driver.dispatch(driver.click(custom_id(first, "newsbot:thread:")))
+    assert [r.kind for r in opened] == ["defer", "followup"]  # acknowledged before HTTP work
+    [thread] = server.threads
+    assert thread.name == f"Follow-up: {LAVROV_QUESTION}"
+    assert f"<#{thread.id}>" in opened[-1].content and opened[-1].ephemeral
+    assert "keeps the names" in server.sent[0]["content"]
+
+    follow = await driver.dispatch(
+        driver.command("ask", options={"question": FOLLOW_UP}, channel=thread)
+    )
+    embed = follow[-1].embeds[0]
+    assert embed["title"] == f"{FOLLOW_UP} (Sergueï Lavrov, Mali)"  # the person carried over
+    assert "match these filters" in embed["description"]  # and the 2024 filter with it
+
+    widened = await driver.dispatch(
+        driver.command("ask", options={"question": FOLLOW_UP, "since": "2023"}, channel=thread)
+    )
+    embed = widened[-1].embeds[0]
+    assert "Nouakchott" in embed["description"]  # its own filter replaces the carried one
+
+    elsewhere = await driver.dispatch(driver.command("ask", options={"question": FOLLOW_UP}))
+    assert elsewhere[-1].embeds[0]["title"] == FOLLOW_UP  # a plain channel has no context
+
+
+async def test_a_dm_follow_up_is_understood_in_context(harness: Harness) -> None:
+    dm = await harness.alice.create_dm()
+    await dpytest.message(LAVROV_QUESTION, channel=dm, member=harness.alice)
+    await dpytest.message(FOLLOW_UP, channel=dm, member=harness.alice)
+    first, second = sent_messages()
+    assert "Abdoulaye Diop" in (first.embeds[0].description or "")
+    assert second.embeds[0].title == f"{FOLLOW_UP} (Sergueï Lavrov, Mali)"
+    assert "Nouakchott" in (second.embeds[0].description or "")
+
+
+async def test_a_french_user_gets_french_end_to_end(driver: TreeDriver) -> None:
+    [help_reply] = await driver.dispatch(driver.command("help", locale="fr"))
+    assert help_reply.ephemeral and help_reply.content.startswith("**Posez vos questions")
+
+    asked = await driver.dispatch(
+        driver.command("ask", options={"question": MALI_QUESTION}, locale="fr")
+    )
+    embed = asked[-1].embeds[0]
+    assert embed["footer"]["text"].startswith("1 articles indexés · index construit le")
+    vote = await driver.dispatch(
+        driver.click(custom_id(asked, "newsbot:feedback:", ":up"), locale="fr")
+    )
+    assert vote[-1].content == "Merci pour votre avis 👍"
+
+    refused = await driver.dispatch(
+        driver.command("ask", options={"question": MALI_QUESTION, "since": "bientôt"}, locale="fr")
+    )
+    assert refused[-1].content.startswith("`depuis` : “bientôt” n’est pas une date")
+
+    about = await driver.dispatch(driver.command("about", group="newsbot", locale="fr"))
+    assert [r.kind for r in about] == ["defer", "followup"] and not about[-1].ephemeral
+    fields = {f["name"]: f["value"] for f in about[-1].embeds[0]["fields"]}
+    assert about[-1].embeds[0]["title"] == "Ce que newsbot connaît"
+    assert fields["Articles"] == "1" and fields["Médias (1)"] == "journaldebangui (1)"
+    assert fields["Dates"] == "2023-02 → 2023-02"
+
+
+async def test_english_question_from_a_french_client_is_answered_in_english(
+    driver: TreeDriver,
+) -> None:
+    asked = await driver.dispatch(
+        driver.command("ask", options={"question": LAVROV_QUESTION}, locale="fr")
+    )
+    assert asked[-1].embeds[0]["footer"]["text"].startswith("1 articles indexed")
+
+
+async def test_the_channel_allowlist_covers_ask_mentions_and_threads(
+    make_harness: HarnessFactory,
+) -> None:
+    probe: Harness = await make_harness()
+    allowed_id = probe.channel.id + 1  # another channel
+    harness: Harness = await make_harness(channels=[allowed_id])
+    driver = await make_driver(harness)
+    [refused] = await driver.dispatch(driver.command("ask", options={"question": MALI_QUESTION}))
+    assert refused.ephemeral and refused.content == (
+        f"Je réponds aux questions dans <#{allowed_id}> (ou en message privé)."
+    )
+    assert harness.bot.user is not None
+    await dpytest.message(f"<@{harness.bot.user.id}> {MALI_QUESTION}", channel=harness.channel)
+    assert sent_messages() == []  # mentions elsewhere are ignored, silently
+
+    cog = harness.ask
+    inside = discord.Thread(
+        guild=harness.guild,
+        state=harness.bot._connection,  # type: ignore[arg-type]
+        data=thread_payload(harness, 55, "t") | {"parent_id": str(allowed_id)},  # type: ignore[arg-type]
+    )
+    assert cog.channel_allowed(inside) and not cog.channel_allowed(harness.channel)
+    dm = await harness.alice.create_dm()
+    assert cog.channel_allowed(dm)
+
+
+async def test_threads_fall_back_to_plain_text_without_embed_links(harness: Harness) -> None:
+    everyone = harness.guild.default_role
+    denied = discord.Permissions(everyone.permissions.value)
+    denied.embed_links = False
+    backend.update_role(everyone, permissions=denied.value)
+    thread = discord.Thread(
+        guild=harness.guild,
+        state=harness.bot._connection,  # type: ignore[arg-type]
+        data=thread_payload(harness, 77, "t"),  # type: ignore[arg-type]
+    )
+    harness.guild._add_thread(thread)
+    message = await dpytest.message("hello", channel=harness.channel)
+    message.channel = thread  # the same message, posted in a thread
+    assert AskCog._can_embed(message) is False
