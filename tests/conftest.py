@@ -13,7 +13,7 @@ from index.builder import BuildConfig, build_index
 from index.embedding import HashingEmbedder, SentenceTransformerEmbedder
 from index.store import IndexStore
 
-from .support import SAMPLE_DIR
+from .support import RANKING_DIR, SAMPLE_DIR
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -58,3 +58,21 @@ def answer_service(
 ) -> AnswerService:
     """The answering service over the sample index, with default options. Read-only use."""
     return AnswerService(IndexStore(sample_index_dir), real_embedder, AnswerOptions())
+
+
+@pytest.fixture(scope="session")
+def ranking_index_dir(
+    tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder
+) -> Path:
+    """A real index over the ranking fixture corpus (38 short articles). Read-only use."""
+    root = tmp_path_factory.mktemp("ranking-index")
+    build_index(IndexStore(root), [RANKING_DIR / "articles.jsonl"], real_embedder, BuildConfig())
+    return root
+
+
+@pytest.fixture(scope="session")
+def ranking_service(
+    ranking_index_dir: Path, real_embedder: SentenceTransformerEmbedder
+) -> AnswerService:
+    """The answering service over the ranking fixture index, default options. Read-only use."""
+    return AnswerService(IndexStore(ranking_index_dir), real_embedder, AnswerOptions())

@@ -8,6 +8,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO / "data" / "sample"
+RANKING_DIR = REPO / "tests" / "fixtures" / "ranking"  # articles and questions for ranking
 SHARED = REPO.parent / "shared"
 
 
