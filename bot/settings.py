@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     embedding_precision: Literal["auto", "float32", "bfloat16"] = "auto"
     batch_size: int = Field(32, ge=1, le=4096)
     torch_threads: int = Field(0, ge=0, le=256)  # 0: PyTorch's default (one per core)
+    # ONNX exports of the model (one per model and weights), so questions skip torch entirely
+    model_cache_dir: Path = Path(".newsbot/models")
 
     # --- chunking (words; the model's token limit is enforced on top) -----------------------
     chunk_size: int = Field(100, ge=10, le=2000)
