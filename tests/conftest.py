@@ -19,13 +19,22 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
+@pytest.fixture(scope="session")
+def model_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """NEWSBOT_MODEL_CACHE_DIR for every test: the model is exported to ONNX once per session."""
+    return tmp_path_factory.mktemp("model-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def _isolated_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, model_cache_dir: Path
+) -> Iterator[None]:
     """Each test runs with no NEWSBOT_ variables and no .env from the developer's checkout."""
     for name in list(os.environ):
         if name.startswith("NEWSBOT_") or name == "DISCORD_TOKEN":
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NEWSBOT_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("NEWSBOT_MODEL_CACHE_DIR", str(model_cache_dir))
     monkeypatch.setenv("NEWSBOT_FEEDBACK_DB", str(tmp_path / "feedback.sqlite3"))
     monkeypatch.chdir(tmp_path)
     yield
