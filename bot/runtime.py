@@ -6,27 +6,44 @@ down; nothing below this module reads settings or the environment.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.settings import Settings
-from index.builder import BuildConfig
-from index.chunking import ChunkingConfig
 from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.store import IndexStore
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the builder's imports are not needed to answer: `ask` starts faster
     from bot.answer.service import AnswerService
+    from index.builder import BuildConfig
+
+log = logging.getLogger(__name__)
+#: Retrieved once when a service starts, so the first user's question is as fast as the tenth.
+WARM_UP_QUESTION = "Qui a gagné ?"
 
 
 def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
-    """Load the configured model (seconds: imports torch). Raises EmbeddingModelError."""
-    return SentenceTransformerEmbedder(
+    """Load the configured model (seconds: imports torch). Raises EmbeddingModelError.
+
+    Also exports the model to ONNX once (torch is loaded by now), so that questions can be
+    encoded later without torch.
+    """
+    embedder = SentenceTransformerEmbedder(
         settings.embedding_model,
         device=settings.device,
         precision=settings.embedding_precision,
         threads=settings.torch_threads,
     )
+    from index.embedding import resolve_model
+    from index.onnx_encoder import OnnxUnavailableError, ensure_onnx
+
+    load_from, model_id = resolve_model(settings.embedding_model)
+    try:
+        ensure_onnx(Path(load_from), model_id, settings.model_cache_dir)
+    except OnnxUnavailableError as exc:
+        log.info("no ONNX copy of the model (questions will load torch): %s", exc)
+    return embedder
 
 
 def make_question_embedder(settings: Settings) -> Embedder:
@@ -45,6 +62,9 @@ def make_question_embedder(settings: Settings) -> Embedder:
 
 
 def make_build_config(settings: Settings) -> BuildConfig:
+    from index.builder import BuildConfig
+    from index.chunking import ChunkingConfig
+
     return BuildConfig(
         chunking=ChunkingConfig(
             max_words=settings.chunk_size, overlap_words=settings.chunk_overlap
@@ -59,15 +79,28 @@ def make_store(settings: Settings, index_dir: Path | None = None) -> IndexStore:
     return IndexStore(index_dir or settings.index_dir)
 
 
-def make_answer_service(settings: Settings, embedder: Embedder | None = None) -> AnswerService:
-    """Open the index for answering (raises IndexNotFoundError / IndexMismatchError)."""
+def make_answer_service(
+    settings: Settings, embedder: Embedder | None = None, *, warm: bool = True
+) -> AnswerService:
+    """Open the index for answering (raises IndexNotFoundError / IndexMismatchError).
+
+    ``warm`` runs one retrieval first: model, index and language data load lazily, and the
+    first real question should not pay for that.
+    """
     from bot.answer.service import AnswerOptions, AnswerService
+    from index.language import use_model_cache
+
+    use_model_cache(settings.model_cache_dir)
 
     options = AnswerOptions(
         top_k=settings.top_k,
         candidates=settings.candidates,
         abstain_threshold=settings.abstain_threshold,
     )
-    return AnswerService(
+    service = AnswerService(
         make_store(settings), embedder or make_question_embedder(settings), options
     )
+    if warm:  # language model, encoder session, FAISS and BM25 pages: all loaded lazily
+        retriever = service.retriever
+        retriever.search(retriever.prepare(WARM_UP_QUESTION), k=options.top_k)
+    return service

@@ -8,11 +8,13 @@ words it contains (who/qui/quién, the/le/el...) each add a fixed bonus to their
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import py3langid.langid as langid
@@ -93,10 +95,67 @@ def _language_key(candidates: Sequence[str] | None) -> tuple[str, ...]:
     return key
 
 
+#: Where an uncompressed copy of the py3langid model is kept (``use_model_cache``), or None.
+_model_cache: list[Path] = []
+
+
+def use_model_cache(directory: Path) -> None:
+    """Keep an uncompressed copy of the language model in ``directory`` and load from it.
+
+    The shipped model is LZMA-compressed: decompressing it costs ~0.3-1.5 s on every start,
+    most of the first question's time. The copy (~70 MB of .npy files) loads memory-mapped.
+    """
+    _model_cache[:] = [directory / "py3langid"]
+
+
 @functools.cache
 def _full_identifier() -> Any:
-    """The model over all its languages, loaded once (about half a second)."""
-    return langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE, norm_probs=True)
+    """The model over all its languages, loaded once (from the uncompressed copy if kept)."""
+    cache = _model_cache[0] if _model_cache else None
+    if cache is not None and (cache / "done").is_file():
+        return _identifier_from(cache)
+    identifier = langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE, norm_probs=True)
+    if cache is not None:
+        with contextlib.suppress(OSError):  # a read-only cache only costs the slow load
+            _save_model(cache)
+    return identifier
+
+
+_MODEL_ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
+
+
+def _save_model(target: Path) -> None:
+    import lzma
+    import shutil
+    import tempfile
+
+    import numpy as np
+
+    target.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(suffix=".npz") as tmp:
+        with lzma.open(langid.MODEL_DIR / langid.MODEL_FILE) as source:
+            shutil.copyfileobj(source, tmp, length=1 << 20)
+        tmp.seek(0)
+        with np.load(tmp, allow_pickle=False) as data:
+            for name in _MODEL_ARRAYS:
+                np.save(target / f"{name}.npy", data[name])
+    (target / "done").write_text("1", "utf-8")
+
+
+def _identifier_from(cache: Path) -> Any:
+    import numpy as np
+    from py3langid.modelio import _to_array
+
+    arrays = {name: np.load(cache / f"{name}.npy", mmap_mode="r") for name in _MODEL_ARRAYS}
+    return langid.LanguageIdentifier(
+        np.asarray(arrays["ptc"]),
+        np.asarray(arrays["pc"]),
+        arrays["classes"].tolist(),
+        _to_array(arrays["nextmove"]),
+        arrays["out_feat"].tolist(),
+        norm_probs=True,
+        tk_row=_to_array(arrays["nextmove_row"]),
+    )
 
 
 @functools.cache

@@ -11,6 +11,7 @@ the caller falls back to sentence-transformers.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 #: Bumped when the exported graph changes shape or meaning: old cache entries are then ignored.
 EXPORT_VERSION = 1
 ONNX_FILE = "model.onnx"
+OPTIMIZED_FILE = "model.optimized.onnx"
 INFO_FILE = "export.json"
 ONNX_OPSET = 17
 _SUPPORTED_MODULES = (
@@ -228,11 +230,22 @@ class OnnxEmbedder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        optimized = entry / OPTIMIZED_FILE
+        if optimized.is_file():  # graph already fused: skip the optimiser (~30% of the load)
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+            source = optimized
+        else:  # first load: optimise and keep the result (portable: no CPU-specific layouts)
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+            temp = entry / f".{OPTIMIZED_FILE}.{uuid.uuid4().hex[:8]}"
+            options.optimized_model_filepath = str(temp)
+            source = entry / ONNX_FILE
         self._session: Any = ort.InferenceSession(
-            str(entry / ONNX_FILE), options, providers=["CPUExecutionProvider"]
+            str(source), options, providers=["CPUExecutionProvider"]
         )
+        if source != optimized:
+            with contextlib.suppress(OSError):  # a read-only cache only costs the optimiser
+                temp.replace(optimized)
 
     def count_tokens(self, text: str) -> int:
         encoding = self._counter.encode(text, add_special_tokens=True)

@@ -157,3 +157,32 @@ def test_cold_ask_never_imports_torch(
     answer_line, heavy_line = done.stdout.strip().splitlines()[-2:]
     assert json.loads(answer_line)["citations"]
     assert json.loads(heavy_line) == []
+
+
+def test_the_uncompressed_language_model_copy_ranks_languages_identically(
+    tmp_path: Path,
+) -> None:
+    """The copy kept in the model cache (a faster start) is the shipped model, unchanged."""
+    import index.language as language
+
+    texts = [
+        "Quelle équipe a représenté l'AFC au Super Bowl 50 ?",
+        "Who invited Lavrov to Bamako?",
+        "¿Quién ganó el partido de ayer en Madrid?",
+    ]
+    language._full_identifier.cache_clear()
+    language._identifier.cache_clear()
+    shipped = [language._full_identifier().rank(text) for text in texts]
+    try:
+        language.use_model_cache(tmp_path)
+        language._full_identifier.cache_clear()
+        language._full_identifier()  # the first load writes the copy
+        assert (tmp_path / "py3langid" / "done").is_file()
+        language._full_identifier.cache_clear()
+        language._identifier.cache_clear()
+        assert [language._full_identifier().rank(text) for text in texts] == shipped
+        assert [language.detect_language(t) for t in texts] == ["fr", "en", "es"]
+    finally:
+        language._model_cache.clear()
+        language._full_identifier.cache_clear()
+        language._identifier.cache_clear()
