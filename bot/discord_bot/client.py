@@ -6,6 +6,8 @@ no privileged message-content intent is needed (mentions and DMs carry their con
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import logging
 from typing import Any
 
@@ -14,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answer.conversation import Conversations
+from bot.discord_bot import i18n
 from bot.discord_bot.cogs import admin, ask, info
 from bot.discord_bot.feedback import FeedbackStore
 from bot.discord_bot.i18n import NewsbotTranslator
@@ -84,6 +87,16 @@ class NewsBot(commands.Bot):
             await cog_module.setup(self)
         self.add_dynamic_items(*DYNAMIC_ITEMS)  # revives buttons on answers sent before a restart
         await self.tree.set_translator(NewsbotTranslator())
+        # Slow first times, paid here rather than on the event loop when questions arrive: the
+        # language identifier's load (2 s) and the pools' thread starts.
+        await asyncio.to_thread(i18n.warm_up)
+        await asyncio.to_thread(self.answers.prestart)
+        await asyncio.to_thread(self.db.prestart)
+        # The model, the index and discord.py are millions of long-lived objects: a full
+        # garbage collection scanning them holds the GIL for a second on a busy host, and the
+        # event loop with it. Freezing moves them out of the collector's sight.
+        gc.collect()
+        gc.freeze()
 
     async def close(self) -> None:
         await super().close()

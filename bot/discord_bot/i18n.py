@@ -188,6 +188,14 @@ def language_of(text: str | None, fallback: str = "en") -> str:
     return detect_language(text, candidates=LANGUAGES, default=fallback)
 
 
+def warm_up() -> None:
+    """Load the language identifier (about 2 s) before the first question, off the event loop.
+
+    Detection itself takes 0.1 ms and runs on the loop; only its first call is slow.
+    """
+    language_of("Quand l’ambassadeur a-t-il été expulsé ? When was he expelled?")
+
+
 def interaction_language(interaction: discord.Interaction[Any], text: str | None = None) -> str:
     return language_of(text, language_of_locale(getattr(interaction, "locale", None)))
 

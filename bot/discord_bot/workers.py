@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -51,15 +52,34 @@ class AnswerPool:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(func, *args, **kwargs))
 
+    def prestart(self) -> None:
+        """Start every thread now (blocking; run it off the loop at start-up).
+
+        Otherwise the pool starts a thread on the submit that needs it, on the event loop,
+        and on a loaded host a thread start can take a second: the whole bot stalls with it.
+        """
+        _prestart(self._executor, self.workers)
+
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _prestart(executor: ThreadPoolExecutor, workers: int) -> None:
+    barrier = threading.Barrier(workers)
+    futures = [executor.submit(barrier.wait, 60.0) for _ in range(workers)]
+    for future in futures:
+        future.result()
 
 
 class DbPool:
     """A small pool for SQLite calls (feedback votes, index stats)."""
 
     def __init__(self, workers: int = DB_WORKERS) -> None:
+        self.workers = workers
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="newsbot-sqlite")
+
+    def prestart(self) -> None:
+        _prestart(self._executor, self.workers)
 
     async def run(self, func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         loop = asyncio.get_running_loop()
