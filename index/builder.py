@@ -253,12 +253,21 @@ def _vectors_for(
     report.reused_chunks = len(all_chunks) - len(todo)
     report.embedded_chunks = len(todo)
     started = time.perf_counter()
+    # Identical texts (wire copies) are embedded once; the rest longest first, so each model
+    # batch holds texts of nearly equal length and little padding (8% of tokens otherwise).
+    rows_of: dict[str, list[int]] = {}
+    for row in todo:
+        rows_of.setdefault(all_chunks[row].embedding_text(), []).append(row)
+    unique = sorted(rows_of, key=len, reverse=True)
     notify("embedding", 0, len(todo))
-    for first in range(0, len(todo), EMBED_BATCH_CHUNKS):
-        rows = todo[first : first + EMBED_BATCH_CHUNKS]
-        texts = [all_chunks[row].embedding_text() for row in rows]
-        matrix[rows] = embedder.encode(texts, batch_size=batch_size)
-        notify("embedding", first + len(rows), len(todo))
+    done = 0
+    for first in range(0, len(unique), EMBED_BATCH_CHUNKS):
+        texts = unique[first : first + EMBED_BATCH_CHUNKS]
+        vectors = embedder.encode(texts, batch_size=batch_size)
+        for text, vector in zip(texts, vectors, strict=True):
+            matrix[rows_of[text]] = vector
+            done += len(rows_of[text])
+        notify("embedding", done, len(todo))
     report.embed_seconds = time.perf_counter() - started
     return matrix
 
