@@ -17,7 +17,6 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -241,20 +240,27 @@ def phase_scale(
 
 
 def phase_latency(index_dir: Path, questions: Path, count: int, warmup: int) -> Result:
-    """Warm p50/p95 of ``ask`` (retrieve + answer) and of retrieval alone."""
-    from bot.runtime import make_answer_service, make_embedder
+    """Warm p50/p95 of ``ask`` (retrieve + answer) and of retrieval alone, as users get them
+    (questions on the light encoder); and the first question of the process against the rest."""
+    from bot.runtime import make_answer_service
 
     settings = settings_for(index_dir)
     started = time.perf_counter()
-    service = make_answer_service(settings, make_embedder(settings))
+    service = make_answer_service(settings)
     startup = time.perf_counter() - started
-    asked = read_questions(questions, count + warmup)
-    for question in asked[:warmup]:
+    asked = read_questions(questions, count + warmup + 1)
+    first_ms = timed_each(service.answer, asked[:1])[0]
+    for question in asked[1 : warmup + 1]:
         service.answer(question)
-    timed = asked[warmup:]
+    timed = asked[warmup + 1 :]
     ask_ms = timed_each(service.answer, timed)
     k, candidates = settings.top_k, settings.candidates
-    retrieve_ms = timed_each(partial(service.retriever.search, k=k, candidates=candidates), timed)
+    retriever = service.retriever
+
+    def retrieve(question: str) -> object:
+        return retriever.search(retriever.prepare(question), k=k, candidates=candidates)
+
+    retrieve_ms = timed_each(retrieve, timed)
     manifest = service.loaded.manifest
     return {
         "articles": manifest.articles,
@@ -262,8 +268,64 @@ def phase_latency(index_dir: Path, questions: Path, count: int, warmup: int) -> 
         "questions": len(timed),
         "ask_ms": p50_p95(ask_ms),
         "retrieve_ms": p50_p95(retrieve_ms),
+        "first_ask_ms": round(first_ms, 1),
+        "tenth_ask_ms": round(ask_ms[min(8, len(ask_ms) - 1)], 1) if ask_ms else None,
+        "encoder": type(service.embedder).__name__,
         "in_process_startup_seconds": round(startup, 2),
     }
+
+
+def phase_encoder(index_dir: Path, questions: Path) -> Result:
+    """The light question encoder against the build's: cosines, and hybrid recall both ways."""
+    from bot.evaluation.runner import read_questions as read_eval_questions
+    from bot.runtime import make_embedder, make_question_embedder
+    from index.store import IndexStore
+
+    settings = settings_for(index_dir)
+    asked = read_eval_questions(questions)
+    texts = [q.question for q in asked]
+    light = make_question_embedder(settings)
+    build = make_embedder(settings)
+    light_vectors, build_vectors = light.encode(texts), build.encode(texts)
+    cosines = (light_vectors * build_vectors).sum(axis=1) / (
+        np.linalg.norm(light_vectors, axis=1) * np.linalg.norm(build_vectors, axis=1)
+    )
+    loaded = IndexStore(index_dir).open()
+    recall = {}
+    for name, vectors in (("light", light_vectors), ("build", build_vectors)):
+        from index.retrieval import Retriever
+
+        retriever = Retriever(loaded, _FixedVectors(texts, vectors, light))
+        found = 0
+        for question in asked:
+            hits = retriever.search(retriever.prepare(question.question), k=80)
+            ranked = list(dict.fromkeys(hit.chunk.article_id for hit in hits))
+            found += question.article_id in ranked[:5]
+        recall[name] = round(found / len(asked), 4)
+    return {
+        "questions": len(texts),
+        "light_encoder": type(light).__name__,
+        "build_precision": build.precision,
+        "cosine_min": round(float(cosines.min()), 6),
+        "cosine_mean": round(float(cosines.mean()), 6),
+        "recall@5_light": recall["light"],
+        "recall@5_build": recall["build"],
+    }
+
+
+class _FixedVectors:
+    """Looks up precomputed question vectors: both encoders are compared on one retriever."""
+
+    def __init__(self, texts: Sequence[str], vectors: NDArray[np.float32], like: Any) -> None:
+        self._of = dict(zip(texts, vectors, strict=True))
+        self.model_id, self.dimension = like.model_id, like.dimension
+        self.max_tokens, self.precision = like.max_tokens, like.precision
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> NDArray[np.float32]:
+        return np.stack([self._of[text] for text in texts])
 
 
 # --- entry point ----------------------------------------------------------------------------
@@ -289,6 +351,9 @@ def parser() -> argparse.ArgumentParser:
     latency.add_argument("--questions", type=Path, required=True)
     latency.add_argument("--count", type=int, default=60)
     latency.add_argument("--warmup", type=int, default=5)
+    encoder = sub.add_parser("encoder")
+    encoder.add_argument("--index-dir", type=Path, required=True)
+    encoder.add_argument("--questions", type=Path, required=True)
     return cli
 
 
@@ -301,6 +366,8 @@ def run(args: argparse.Namespace) -> Result:
         return phase_scale(
             args.source_index, args.corpus, args.target_chunks, args.index_dir, args.work
         )
+    if args.phase == "encoder":
+        return phase_encoder(args.index_dir, args.questions)
     return phase_latency(args.index_dir, args.questions, args.count, args.warmup)
 
 

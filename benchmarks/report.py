@@ -15,6 +15,8 @@ def render_markdown(results: Result) -> str:
     sections = [
         "# newsbot benchmarks",
         _machine(results),
+        "## Speed goals (issue 10), each beside its baseline or peer from this run",
+        _goals(results),
         "## Indexing",
         _indexing(results),
         "## Query latency (warm) and cold start",
@@ -83,6 +85,124 @@ def _machine(results: Result) -> str:
     for label, sections in runs.items():
         text += f" Sections {', '.join(sections)} come from the run started {label}."
     return text
+
+
+def _goals(results: Result) -> str:
+    """One row per goal: newsbot, what it is compared with, the ratio, the target."""
+    rows: list[list[object]] = []
+    latency = results.get("latency") or {}
+    txtai = results.get("txtai") or {}
+    xling = latency.get("xling-dev") or {}
+    if "cold_start" in xling:
+        cold = xling["cold_start"]["seconds"]
+        peer = txtai.get("cold_start_s")
+        rows.append(
+            [
+                "cold start, `newsbot ask --json` (xling-dev)",
+                f"{cold} s",
+                f"txtai {peer} s" if peer else "txtai –",
+                _ratio(cold, peer),
+                "≤ 1.5 s, ≤ 0.3×",
+            ]
+        )
+        before = (xling.get("baseline_cold_start") or {}).get("seconds")
+        if before:
+            rows.append(
+                [
+                    "cold start vs the baseline checkout",
+                    f"{cold} s",
+                    f"{before} s",
+                    _ratio(cold, before),
+                    "",
+                ]
+            )
+        rows.append(
+            [
+                "first question of a process vs the tenth",
+                f"{xling.get('first_ask_ms')} ms",
+                f"{xling.get('tenth_ask_ms')} ms",
+                "",
+                "≤ tenth + 50 ms",
+            ]
+        )
+    encoder = results.get("encoder") or {}
+    if "cosine_min" in encoder:
+        rows.append(
+            [
+                "question vectors: light (ONNX) vs build encoder, min cosine",
+                encoder["cosine_min"],
+                f"{encoder['build_precision']} build",
+                "",
+                "≥ 0.9999 vs float32",
+            ]
+        )
+        rows.append(
+            [
+                "recall@5 xling-dev, light vs build question vectors",
+                encoder["recall@5_light"],
+                encoder["recall@5_build"],
+                f"{encoder['recall@5_light'] - encoder['recall@5_build']:+.4f}",
+                "no change",
+            ]
+        )
+    scale = latency.get("scale") or {}
+    if "ask_ms" in scale:
+        rows.append(
+            [
+                f"warm `ask` p50 / p95 at {scale['chunks']:,} chunks",
+                f"{scale['ask_ms']['p50']} / {scale['ask_ms']['p95']} ms",
+                "",
+                "",
+                "≤ 25 / 50 ms",
+            ]
+        )
+    peer_ms = (txtai.get("query") or {}).get("search_ms", {}).get("p50")
+    if "retrieve_ms" in xling:
+        mine = xling["retrieve_ms"]["p50"]
+        rows.append(
+            [
+                "retrieval p50 (xling-dev) vs txtai hybrid search",
+                f"{mine} ms",
+                f"{peer_ms} ms" if peer_ms else "–",
+                _ratio(mine, peer_ms),
+                "≤ 0.5×",
+            ]
+        )
+    for name, entry in (results.get("indexing") or {}).items():
+        nb, enc, before = entry["newsbot"], entry["encode"], entry.get("baseline")
+        if before:
+            rows.append(
+                [
+                    f"indexing {name}: chunks/s vs the baseline checkout",
+                    _rate(nb["chunks_per_s"]),
+                    _rate(before["chunks_per_s"]),
+                    _ratio(nb["chunks_per_s"], before["chunks_per_s"]),
+                    "≥ 1.5×",
+                ]
+            )
+        rows.append(
+            [
+                f"indexing {name}: peak RSS vs plain encode",
+                f"{nb['peak_rss_mb']:,.0f} MB",
+                f"{enc['peak_rss_mb']:,.0f} MB",
+                _ratio(nb["peak_rss_mb"], enc["peak_rss_mb"]),
+                "≤ 1.3×",
+            ]
+        )
+    ann = results.get("ann") or {}
+    if "ivf" in ann:
+        best = max(ann["ivf"], key=lambda row: (row["recall@10"] >= 0.95, -row["ms"]["p50"]))
+        rows.append(
+            [
+                f"large-index option at {ann['chunks']:,} chunks: recall@10 vs exact, p50",
+                f"{best['recall@10']}, {best['ms']['p50']} ms (nprobe {best['nprobe']})",
+                f"exact: 1.0, {ann['exact_ms']['p50']} ms",
+                _ratio(best["ms"]["p50"], ann["exact_ms"]["p50"]),
+                "recall ≥ 0.95",
+            ]
+        )
+    header = ["goal", "newsbot", "baseline / peer", "ratio", "target"]
+    return _table(header, rows) if rows else "(no goal measured in this run)"
 
 
 def _indexing(results: Result) -> str:

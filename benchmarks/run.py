@@ -39,6 +39,7 @@ LATENCY_QUESTIONS = EVAL_SETS["xling-dev"] / "questions.jsonl"
 COLD_QUESTION = "Quelle équipe a représenté l'AFC au Super Bowl 50 ?"
 DEFAULT_LIMIT = 2000
 DEFAULT_SCALE_CHUNKS = 100_000
+DEFAULT_ANN_CHUNKS = 1_000_000
 
 Result = dict[str, Any]
 
@@ -102,6 +103,13 @@ def phase(*args: str) -> Child:
     return run_child([sys.executable, "-m", "benchmarks.phases", *args])
 
 
+def baseline_phase(tree: Path, *args: str) -> Child:
+    """A phase of the baseline checkout (``--baseline-tree``): newsbot as it was before."""
+    return run_child(
+        [sys.executable, "-m", "benchmarks.phases", *args], extra_env={"PYTHONPATH": str(tree)}
+    )
+
+
 def txtai_phase(*args: str) -> Child:
     return run_child([sys.executable, "-m", "benchmarks.peer_txtai", *args])
 
@@ -113,18 +121,26 @@ def log(message: str) -> None:
 # --- the steps ------------------------------------------------------------------------------
 
 
-def index_and_encode(name: str, corpus: Path, *, eval_cache: Path | None = None) -> Result:
+def index_and_encode(
+    name: str, corpus: Path, *, eval_cache: Path | None = None, baseline: Path | None = None
+) -> Result:
     log(f"indexing {name}")
     extra = ["--eval-cache", str(eval_cache)] if eval_cache else []
     target = str(CACHE / f"idx-{name}")
     built = phase("index", "--corpus", str(corpus), "--index-dir", target, *extra)
     log(f"plain SentenceTransformer.encode over the same {built.result['chunks']} chunks")
     encoded = phase("encode", "--index-dir", built.result["index_dir"])
-    return {
+    entry = {
         "corpus": corpus.name,
         "newsbot": built.result | {"peak_rss_mb": built.peak_rss_mb, "wall_seconds": built.seconds},
         "encode": encoded.result | {"peak_rss_mb": encoded.peak_rss_mb},
     }
+    if baseline is not None:
+        log(f"indexing {name} with the baseline checkout {baseline}")
+        target = str(CACHE / f"idx-baseline-{name}")
+        before = baseline_phase(baseline, "index", "--corpus", str(corpus), "--index-dir", target)
+        entry["baseline"] = before.result | {"peak_rss_mb": before.peak_rss_mb}
+    return entry
 
 
 def orangesum_subset(limit: int | None) -> Path:
@@ -166,22 +182,52 @@ def quality(name: str, folder: Path, limit: int | None) -> Result:
     return report | {"wall_seconds": child.seconds, "peak_rss_mb": child.peak_rss_mb}
 
 
-def latency(index_dir: Path, args: argparse.Namespace) -> Result:
+def latency(index_dir: Path, args: argparse.Namespace, baseline_index: Path | None) -> Result:
     child = phase(
         "latency", "--index-dir", str(index_dir), "--questions", str(LATENCY_QUESTIONS),
         "--count", str(args.latency_questions),
     )  # fmt: skip
     cold = cold_start(index_dir, args.cold_runs)
-    return child.result | {"peak_rss_mb": child.peak_rss_mb, "cold_start": cold}
+    result = child.result | {"peak_rss_mb": child.peak_rss_mb, "cold_start": cold}
+    if baseline_index is not None and args.baseline_tree is not None:
+        log(f"cold start of the baseline checkout on {baseline_index.name}")
+        result["baseline_cold_start"] = cold_start(
+            baseline_index, args.cold_runs, tree=args.baseline_tree
+        )
+    return result
 
 
-def cold_start(index_dir: Path, runs: int) -> Result:
-    """Process start to first answer: `newsbot ask QUESTION --json`, median of ``runs``."""
-    command = [*newsbot_command(), "ask", COLD_QUESTION, "--json"]
+def cold_start(index_dir: Path, runs: int, *, tree: Path | None = None) -> Result:
+    """Process start to first answer: `newsbot ask QUESTION --json`, median of ``runs``.
+
+    The first run also makes the model cache (ONNX export, language model copy) when a build
+    did not: it is left out of the median when there are several runs.
+    """
     how = "newsbot ask QUESTION --json"
     env = {"NEWSBOT_INDEX_DIR": str(index_dir)}
+    command = [*newsbot_command(), "ask", COLD_QUESTION, "--json"]
+    if tree is not None:
+        command = [sys.executable, "-c", "from bot.cli import main; main()", "ask", COLD_QUESTION]
+        command.append("--json")
+        env["PYTHONPATH"] = str(tree)
     times = [run_child(command, extra_env=env).seconds for _ in range(runs)]
-    return {"seconds": round(statistics.median(times), 2), "runs": times, "command": how}
+    counted = times[1:] if len(times) > 2 else times
+    return {"seconds": round(statistics.median(counted), 2), "runs": times, "command": how}
+
+
+def encoder_check(index_dir: Path) -> Result:
+    log("light question encoder against the build encoder (cosine, recall@5)")
+    child = phase("encoder", "--index-dir", str(index_dir), "--questions", str(LATENCY_QUESTIONS))
+    return child.result
+
+
+def ann(source_index: Path, args: argparse.Namespace) -> Result:
+    log(f"large-index option at {args.ann_chunks:,} chunks (borrowed vectors)")
+    child = run_child(
+        [sys.executable, "-m", "benchmarks.ann", "--source-index", str(source_index),
+         "--questions", str(LATENCY_QUESTIONS), "--chunks", str(args.ann_chunks)]
+    )  # fmt: skip
+    return child.result | {"peak_rss_mb": child.peak_rss_mb, "wall_seconds": child.seconds}
 
 
 def machine() -> Result:
@@ -211,7 +257,7 @@ def guarded(into: Result, key: str, step: Callable[[], Result]) -> None:
         into[key] = {"error": str(exc)}
 
 
-SECTIONS = ("indexing", "txtai", "quality", "scale", "latency")
+SECTIONS = ("indexing", "txtai", "quality", "scale", "latency", "encoder", "ann")
 
 
 def run(args: argparse.Namespace, out: Path) -> Result:
@@ -222,13 +268,13 @@ def run(args: argparse.Namespace, out: Path) -> Result:
     if args.only:
         previous = json.loads((out / "latest.json").read_text("utf-8"))
         kept = [s for s in SECTIONS if s not in wanted]
-        results.update({key: previous[key] for key in _keys(kept)})
+        results.update({key: previous[key] for key in _keys(kept) if key in previous})
         earlier = previous.get("measured_in") or dict.fromkeys(SECTIONS, previous["machine"])
-        results["measured_in"] = {s: earlier[s] for s in kept}
+        results["measured_in"] = {s: earlier[s] for s in kept if s in earlier}
         results["options"] = previous["options"] | {
             k: v
             for k, v in results["options"].items()
-            if k in ("scale_chunks", "latency_questions", "cold_runs")
+            if k in ("scale_chunks", "latency_questions", "cold_runs", "ann_chunks")
         }
 
     def checkpoint() -> None:
@@ -259,8 +305,16 @@ def run(args: argparse.Namespace, out: Path) -> Result:
         results["latency"] = {}
         for name, directory in indexes.items():
             log(f"query latency and cold start on {name}")
-            guarded(results["latency"], name, partial(latency, directory, args))
+            before = results["indexing"].get(name, {}).get("baseline", {}).get("index_dir")
+            baseline_index = Path(before) if before else None
+            guarded(results["latency"], name, partial(latency, directory, args, baseline_index))
             checkpoint()
+    if "encoder" in wanted:
+        guarded(results, "encoder", lambda: encoder_check(xling_index))
+        checkpoint()
+    if "ann" in wanted and args.ann_chunks:
+        guarded(results, "ann", lambda: ann(orangesum_index, args))
+        checkpoint()
     checkpoint()
     results.setdefault("measured_in", {})
     results["measured_in"].update(dict.fromkeys(wanted, results["machine"]))
@@ -276,18 +330,23 @@ def indexing(args: argparse.Namespace) -> Result:
     if args.masakhanews_limit:
         target = CACHE / f"masakhanews-first-{args.masakhanews_limit}.jsonl"
         masakhanews = first_lines(MASAKHANEWS, target, args.masakhanews_limit)
+    tree = args.baseline_tree
     return {
-        "masakhanews": index_and_encode("masakhanews", masakhanews),
-        "orangesum": index_and_encode("orangesum", orangesum_subset(args.limit)),
+        "masakhanews": index_and_encode("masakhanews", masakhanews, baseline=tree),
+        "orangesum": index_and_encode("orangesum", orangesum_subset(args.limit), baseline=tree),
         "xling-dev": index_and_encode(
-            "xling-dev", EVAL_SETS["xling-dev"] / "corpus.jsonl", eval_cache=CACHE / "eval-cache"
+            "xling-dev",
+            EVAL_SETS["xling-dev"] / "corpus.jsonl",
+            eval_cache=CACHE / "eval-cache",
+            baseline=tree,
         ),
     }
 
 
 def options(args: argparse.Namespace) -> Result:
     names = ["limit", "scale_chunks", "latency_questions", "cold_runs", "skip_txtai"]
-    return {name: getattr(args, name) for name in [*names, "masakhanews_limit", "eval_limit"]}
+    names += ["masakhanews_limit", "eval_limit", "ann_chunks", "baseline_tree"]
+    return {name: getattr(args, name) for name in names}
 
 
 def txtai_or_skip(args: argparse.Namespace, xling_index: Path) -> Result:
@@ -330,6 +389,15 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument(
         "--quick", action="store_true", help="tiny sizes everywhere: checks the suite runs"
     )
+    cli.add_argument(
+        "--ann-chunks", type=int, default=DEFAULT_ANN_CHUNKS,
+        help="chunks for the large-index option's recall and latency (default 1,000,000; 0 skips)",
+    )  # fmt: skip
+    cli.add_argument(
+        "--baseline-tree", type=Path, default=None,
+        help="a checkout of newsbot before the speed work (e.g. `git worktree add /tmp/base "
+        "9a94f74`): its indexing and cold start run beside today's",
+    )  # fmt: skip
     cli.add_argument("--out", type=Path, default=RESULTS, help="results folder")
     cli.add_argument(
         "--only",
@@ -348,6 +416,7 @@ QUICK = {
     "cold_runs": 1,
     "masakhanews_limit": 100,
     "eval_limit": 20,
+    "ann_chunks": 20_000,
 }
 
 
