@@ -6,21 +6,32 @@ Discord sends an interaction; only the webhook endpoints are answered locally.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import discord
+import pytest
 from discord import app_commands
+from discord.ext.test import backend
 
 from bot.discord_bot.i18n import NewsbotTranslator
+from index.stats import read_stats
 
 from .discord_support import (  # noqa: F401  (fixtures)
     MALI_QUESTION,
     Harness,
     HarnessFactory,
+    Sent,
     TreeDriver,
     driver_fixture,
     harness_fixture,
     make_driver,
     make_harness_fixture,
 )
+
+T = TypeVar("T")
+ADMIN_ID = 4242
 
 
 async def test_ask_converts_options_defers_then_answers(driver: TreeDriver) -> None:
@@ -79,3 +90,44 @@ async def test_command_names_and_descriptions_are_translated(driver: TreeDriver)
         tree, NewsbotTranslator()
     )
     assert help_payload["name_localizations"] == {"fr": "aide"}
+
+
+SLOW = 1.0  # seconds a slow SQLite call takes in the tests below
+
+
+def slow(func: Callable[..., T]) -> Callable[..., T]:
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        time.sleep(SLOW)  # a locked database, a cold disk
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+async def timed(driver: TreeDriver, payload: dict[str, Any]) -> tuple[list[Sent], float]:
+    started = time.perf_counter()
+    replies = await driver.dispatch(payload)
+    return replies, started
+
+
+async def test_buttons_status_and_about_defer_before_slow_work(
+    make_harness: HarnessFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness: Harness = await make_harness(admin_user_ids=[ADMIN_ID])
+    driver = await make_driver(harness)
+    asked = await driver.dispatch(driver.command("ask", options={"question": MALI_QUESTION}))
+    [up] = [i for r in asked for i in r.custom_ids() if i.endswith(":up")]
+
+    feedback = harness.bot.feedback
+    monkeypatch.setattr(feedback, "vote", slow(feedback.vote))
+    monkeypatch.setattr("bot.discord_bot.cogs.admin.read_stats", slow(read_stats))
+    monkeypatch.setattr("bot.discord_bot.cogs.info.read_stats", slow(read_stats))
+    admin = backend.make_member(backend.make_user("owner", "0001", id_num=ADMIN_ID), harness.guild)
+    for payload in (
+        driver.click(up),
+        driver.command("status", group="newsbot-admin", user=admin),
+        driver.command("about", group="newsbot"),
+    ):
+        replies, started = await timed(driver, payload)
+        assert [r.kind for r in replies] == ["defer", "followup"]
+        assert replies[0].at - started < 0.5  # well inside Discord's 3 s
+        assert replies[1].at - started >= SLOW  # the slow work came after
