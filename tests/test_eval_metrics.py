@@ -94,3 +94,15 @@ def test_summarize_hand_computed() -> None:
         "false_abstain": 0.5, "abstain_unanswerable": 0.5,
     }  # fmt: skip
     assert list(by_lang["en"].to_json(answers=False)) == ["n", "recall@1", "recall@5", "mrr"]
+
+
+def test_answer_hit_by_type_counts_answerable_questions_only() -> None:
+    from bot.evaluation.metrics import answer_hit_by_type
+
+    outcomes = [
+        Outcome("en", "a1", ["a1"], hit=True, answer_type="date"),
+        Outcome("en", "a2", ["a2"], hit=False, answer_type="date"),
+        Outcome("fr", "a3", ["a3"], hit=True, abstained=True, answer_type="person"),
+        Outcome("fr", None, ["a3"], abstained=True, answer_type="person"),
+    ]
+    assert answer_hit_by_type(outcomes) == {"date": (2, 0.5), "person": (1, 0.0)}

@@ -74,6 +74,7 @@ class Outcome:
     ranked: Sequence[str]
     abstained: bool = False
     hit: bool = False
+    answer_type: str = "other"  # bot.answer.answer_types.classify of the question
 
 
 @dataclass(slots=True)
@@ -128,6 +129,22 @@ def summarize_by_lang(
     for outcome in outcomes:
         groups.setdefault(outcome.lang, []).append(outcome)
     return {lang: summarize(groups[lang], ks, depth) for lang in sorted(groups)}
+
+
+def answer_hit_by_type(outcomes: Sequence[Outcome]) -> dict[str, tuple[int, float]]:
+    """(answerable questions, answer hit) per answer type, types in a fixed order.
+
+    Shows which kinds of question the reader fails ("when" answered, "who" not): the overall
+    hit rate hides it.
+    """
+    from bot.answer.answer_types import ANSWER_TYPES
+
+    out: dict[str, tuple[int, float]] = {}
+    for kind in ANSWER_TYPES:
+        group = [o for o in outcomes if o.gold is not None and o.answer_type == kind]
+        if group:
+            out[kind] = (len(group), sum(o.hit and not o.abstained for o in group) / len(group))
+    return out
 
 
 def summaries_json(

@@ -1,0 +1,440 @@
+"""What kind of answer a question wants, and where such answers sit in a sentence.
+
+A question's *answer type* (date, number, person/organisation, place, named thing, reason) is read
+from its question words, in English and French, wherever they sit: chat questions often put them
+last ("Il s'est écrasé quel jour ?"). A sentence can only answer a "when" question if it holds a
+date that the question does not already contain, so the reader prefers sentences holding a
+*span* of the wanted type, and the reply leads with that span, verbatim.
+
+Spans are found with small grammars, not a tagger: dates (the grammar of
+``bot.answer.extract``), numbers with their unit ("six heures", "40 %", "3,5 millions de
+dollars"), capitalised name sequences ("Xie Zhenhua", "Mura Technology"), places after a
+preposition ("à Lagos", "in Makoko") and quoted names (« Optim Energy »).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.answer.extract import _DATE, _plausible
+from index.text import fold
+
+AnswerType = Literal["date", "number", "person", "place", "thing", "reason", "other"]
+ANSWER_TYPES: tuple[AnswerType, ...] = (
+    "date", "number", "person", "place", "thing", "reason", "other",
+)  # fmt: skip
+#: Types whose span is short enough to lead the reply with.
+LEAD_TYPES: frozenset[AnswerType] = frozenset({"date", "number", "person", "place", "thing"})
+
+_FLAGS = re.IGNORECASE
+# Order matters: the first pattern that matches decides ("how many years" is a number,
+# "which year" a date, "which city" a place, "which company" a named thing).
+_DATE_Q = re.compile(
+    r"\b(when|what (year|date|day|month|time)|which (year|date|day|month)|since when|"
+    r"how long ago|in what year|on what (date|day)|"
+    r"quand|depuis quand|(en|à|a|pour|depuis) quelle (ann[ée]e|date|[ée]poque|p[ée]riode|heure)|"
+    r"quelle (ann[ée]e|date|heure)|quel (jour|mois)|(en|depuis) quel (mois|jour))\b",
+    _FLAGS,
+)
+_NUMBER_Q = re.compile(
+    r"\b(how (many|much|old|long|far|big|large|tall|high)|what (percentage|proportion|share|"
+    r"amount|number|sum|price|age|size)|combien|quel (âge|age|montant|nombre|pourcentage|prix|"
+    r"chiffre|total|bilan|score)|quelle (somme|proportion|part|quantit[ée]|distance|dur[ée]e|"
+    r"superficie|taille|hauteur|longueur)|[àa] quel (prix|point|âge|age))\b",
+    _FLAGS,
+)
+_PLACE_Q = re.compile(
+    r"\b(where|from where|d'o[uù]|o[uù]|(in|to|from|at) (which|what) (country|city|town|region|"
+    r"province|place|state|village|area|district|capital|continent|island|slum|stadium|port)|"
+    r"(which|what) (country|city|town|region|province|place|village|capital|continent|island)|"
+    r"(dans|de|en|à|a|vers|par) (quel|quelle|quels|quelles) (pays|ville|r[ée]gion|province|"
+    r"endroit|lieu|village|quartier|capitale|continent|[îi]le|bidonville|stade|port|[ée]tat|"
+    r"localit[ée]|commune|district|zone|prison|h[ôo]pital)|"
+    r"(quel|quelle) (pays|ville|r[ée]gion|province|endroit|lieu|village|capitale|continent))\b",
+    _FLAGS,
+)
+_PERSON_Q = re.compile(
+    r"\b(who|whom|whose|qui|quel(le)? (est|sont|[ée]tait) (le|la|les) nom|"
+    r"(quel|quelle) (homme|femme|personne|joueur|joueuse|pr[ée]sident|pr[ée]sidente|ministre|"
+    r"dirigeant|dirigeante|chef|entraîneur|entraineur|chanteur|chanteuse|artiste|acteur|"
+    r"actrice|journaliste|patron|patronne|porte-parole|responsable|officiel|avocat|juge|roi|"
+    r"reine|candidat|candidate|militant|militante|opposant|opposante|footballeur|athl[èe]te)|"
+    r"(which|what) (man|woman|person|player|president|minister|leader|coach|singer|artist|"
+    r"actor|actress|journalist|boss|spokesman|spokeswoman|spokesperson|official|lawyer|judge|"
+    r"king|queen|candidate|activist|footballer|athlete))\b",
+    _FLAGS,
+)
+_REASON_Q = re.compile(
+    r"\b(why|for what reason|how come|how did|how does|how do|how was|how were|how is|how are|"
+    r"pourquoi|pour quelle raison|comment (?!s'appel|s’appel|se nomm|nomme|appelle))",
+    _FLAGS,
+)
+_THING_Q = re.compile(
+    r"\b(which|what|quel|quelle|quels|quelles|lequel|laquelle|lesquels|lesquelles|"
+    r"c'est quoi|c’est quoi|quoi|name of|nom d[eu]|comment s'appel|comment s’appel|"
+    r"comment se nomm)",
+    _FLAGS,
+)
+
+
+def classify(question: str) -> AnswerType:
+    """The kind of answer ``question`` asks for (English or French), ``"other"`` if unclear."""
+    if _DATE_Q.search(question):
+        return "date"
+    if _NUMBER_Q.search(question):
+        return "number"
+    if _PLACE_Q.search(question):
+        return "place"
+    if _PERSON_Q.search(question):
+        return "person"
+    if _REASON_Q.search(question):
+        return "reason"
+    if _THING_Q.search(question):
+        return "thing"
+    return "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A candidate answer inside a sentence: ``sentence[start:end] == text``."""
+
+    start: int
+    end: int
+    text: str
+    kind: AnswerType
+
+
+def date_spans(sentence: str) -> list[tuple[int, int]]:
+    """(start, end) of each date expression (the grammar of ``bot.answer.extract``)."""
+    out = []
+    for match in _DATE.finditer(sentence):
+        text = match.group()
+        if _plausible(text):
+            start = match.start() + len(text) - len(text.lstrip())
+            out.append((start, start + len(text.strip())))
+    return out
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+_NUMBER_WORDS = (
+    "un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|"
+    "seize|vingt|trente|quarante|cinquante|soixante|soixante-dix|quatre-vingts?|quatre-vingt-dix|"
+    "cent|cents|mille|million|millions|milliard|milliards|centaine|centaines|dizaine|dizaines|"
+    "douzaine|millier|milliers|"
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    "forty|fifty|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen"
+)
+_NUMERAL = r"\d+(?:[\s\u202f.,]\d{3})*(?:[.,]\d+)?"
+_MULTIPLIER = r"(?:\s+(?:millions?|milliards?|mille|billions?|thousand|hundred|trillions?))?"
+_UNIT = (
+    r"(?:\s?(?:%|€|\$|£)|\s*(?:pour\s?cent|per\s?cent|percent|km|m|kg|t|ha|mw|gw)\b"
+    r"|\s+(?:de\s+|d['’]\s*|of\s+)?[^\W\d_][\w'’-]*)?"
+)
+_NUMBER = re.compile(
+    rf"(?:[$€£]\s?)?\b(?:{_NUMERAL}|(?:{_NUMBER_WORDS})(?:[\s-]+(?:{_NUMBER_WORDS}|et))*)"
+    rf"{_MULTIPLIER}{_UNIT}",
+    _FLAGS,
+)
+_ARTICLE_WORDS = frozenset({"un", "une", "one"})  # "un homme" is rarely a count
+
+
+def number_spans(sentence: str) -> list[Span]:
+    """Numbers with their unit or counted noun: "six heures", "40 %", "3,5 millions de dollars"."""
+    out: list[Span] = []
+    for match in _NUMBER.finditer(sentence):
+        text = match.group().rstrip(" ,.")
+        head = fold(text.split()[0]) if text.split() else ""
+        if head in _ARTICLE_WORDS:
+            continue
+        if not any(ch.isdigit() for ch in text) and len(text.split()) < 2:
+            continue  # a bare number word without a counted noun ("deux") says little
+        out.append(Span(match.start(), match.start() + len(text), text, "number"))
+    return out
+
+
+# --- names --------------------------------------------------------------------------------------
+
+_UPPER = "A-ZÀ-ÖØ-ÞŒÆŸ"
+_NAME_WORD = rf"(?:[{_UPPER}][\w’'.-]*|[{_UPPER}]{{2,}})"
+_PARTICLE = r"(?:de|du|des|d['’]|la|le|van|von|der|den|al|el|ben|bin|ibn|da|dos|do|of|the|y)"
+_NAME = re.compile(rf"{_NAME_WORD}(?:(?:\s+{_PARTICLE})?\s+{_NAME_WORD})*")
+#: Capitalised words that start sentences or are titles, not names by themselves.
+_NOT_NAMES = frozenset(
+    fold(w)
+    for w in [
+        "Le",
+        "La",
+        "Les",
+        "L",
+        "Un",
+        "Une",
+        "Des",
+        "Du",
+        "De",
+        "Ce",
+        "Cette",
+        "Ces",
+        "Il",
+        "Elle",
+        "Ils",
+        "Elles",
+        "On",
+        "Nous",
+        "Vous",
+        "Je",
+        "Mais",
+        "Et",
+        "Ou",
+        "En",
+        "Au",
+        "Aux",
+        "Dans",
+        "Pour",
+        "Par",
+        "Sur",
+        "Avec",
+        "Selon",
+        "Depuis",
+        "Lors",
+        "Après",
+        "Avant",
+        "Alors",
+        "Ainsi",
+        "Pourtant",
+        "Cependant",
+        "Toutefois",
+        "Puis",
+        "Quand",
+        "Si",
+        "Son",
+        "Sa",
+        "Ses",
+        "Leur",
+        "Leurs",
+        "Qui",
+        "Que",
+        "Quoi",
+        "Comment",
+        "Pourquoi",
+        "Où",
+        "M",
+        "Mme",
+        "Mlle",
+        "Dr",
+        "Pr",
+        "Lire",
+        "Regarder",
+        "The",
+        "A",
+        "An",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "He",
+        "She",
+        "They",
+        "It",
+        "We",
+        "You",
+        "I",
+        "But",
+        "And",
+        "Or",
+        "In",
+        "On",
+        "At",
+        "For",
+        "By",
+        "With",
+        "According",
+        "Since",
+        "When",
+        "While",
+        "If",
+        "His",
+        "Her",
+        "Their",
+        "Its",
+        "Who",
+        "What",
+        "Why",
+        "How",
+        "Where",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "Lundi",
+        "Mardi",
+        "Mercredi",
+        "Jeudi",
+        "Vendredi",
+        "Samedi",
+        "Dimanche",
+    ]
+)
+_QUOTED = re.compile(r"[«“\"]\s?([^«»“”\"]{2,60}?)\s?[»”\"]")
+_PLACE_PREPOSITION = re.compile(
+    r"(?:\b(?:à|au|aux|en|dans|de|du|des|vers|depuis|près de|in|at|from|near|to|into|across)\s+"
+    r"(?:l['’]|la\s+|le\s+|les\s+|the\s+)?)$",
+    _FLAGS,
+)
+
+
+def name_spans(sentence: str) -> list[Span]:
+    """Capitalised sequences ("Xie Zhenhua", "Banque mondiale" is missed; "BBC Afrique" kept)."""
+    out: list[Span] = []
+    for match in _NAME.finditer(sentence):
+        words = match.group().split()
+        while words and fold(words[0].strip(".")) in _NOT_NAMES:
+            words = words[1:]
+        if not words:
+            continue
+        text = " ".join(words).rstrip(".,;:")
+        start = sentence.find(text, match.start())
+        if start < 0 or len(text) < 2:
+            continue
+        if len(words) == 1 and not text.isupper() and not sentence[:start].strip(" «“\"'(-"):
+            continue  # a lone capitalised first word is just the sentence's start ("Fondée")
+        out.append(Span(start, start + len(text), text, "person"))
+    for match in _QUOTED.finditer(sentence):
+        inner = match.group(1).strip()
+        if inner and len(inner.split()) <= 6:
+            start = sentence.find(inner, match.start())
+            out.append(Span(start, start + len(inner), inner, "thing"))
+    return out
+
+
+def place_spans(sentence: str) -> list[Span]:
+    """Names that follow a place preposition ("à Lagos", "dans l'océan Indien", "in Makoko")."""
+    out: list[Span] = []
+    for span in name_spans(sentence):
+        if span.kind == "person" and _PLACE_PREPOSITION.search(sentence[: span.start]):
+            out.append(Span(span.start, span.end, span.text, "place"))
+    # "l'océan Indien", "la mer Rouge": a lower-case geographic noun before the name.
+    for match in re.finditer(
+        r"\b(?:oc[ée]an|mer|lac|fleuve|golfe|r[ée]gion|province|ville|village|quartier|"
+        r"bidonville|d[ée]sert|mont|[îi]le|ocean|sea|lake|river|gulf|region|city)\s+"
+        rf"(?:de\s+|du\s+|d['’])?{_NAME_WORD}(?:\s+{_NAME_WORD})*",
+        sentence,
+        _FLAGS,
+    ):
+        out.append(Span(match.start(), match.end(), match.group(), "place"))
+    return out
+
+
+def spans(sentence: str, kind: AnswerType) -> list[Span]:
+    """Every candidate answer of ``kind`` in ``sentence`` (none for reason/other)."""
+    if kind == "date":
+        return [Span(s, e, sentence[s:e], "date") for s, e in date_spans(sentence)]
+    if kind == "number":
+        dates = date_spans(sentence)
+        return [
+            s for s in number_spans(sentence) if not any(ds <= s.start < de for ds, de in dates)
+        ]
+    if kind == "person":
+        return [s for s in name_spans(sentence) if s.kind == "person"]
+    if kind == "place":
+        return place_spans(sentence)
+    if kind == "thing":
+        return name_spans(sentence)
+    return []
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", fold(text)) if len(w) > 1}
+
+
+def new_spans(sentence: str, kind: AnswerType, question: str) -> list[Span]:
+    """Spans of ``kind`` that say something the question does not already say."""
+    asked = _words(question)
+    out = []
+    for span in spans(sentence, kind):
+        words = _words(span.text)
+        if words and not words <= asked and not _prefix_covered(words, asked):
+            out.append(span)
+    return out
+
+
+def _prefix_covered(words: set[str], asked: set[str]) -> bool:
+    """ "Zakharova" in the question covers "Zakharova" and "Zakharov" (one-letter variants)."""
+    return all(any(w[:5] == a[:5] and len(w) >= 5 for a in asked) for w in words)
+
+
+def best_span(
+    sentence: str, kind: AnswerType, question: str, anchors: Iterable[str] = ()
+) -> Span | None:
+    """The span to lead with: of the wanted kind, new to the question, nearest its anchors."""
+    if kind not in LEAD_TYPES:
+        return None
+    found = new_spans(sentence, kind, question)
+    if not found:
+        return None
+    if len(found) == 1:
+        return found[0]
+    folded = fold(sentence)
+    spots = [m.start() for a in anchors if len(a) > 2 for m in re.finditer(re.escape(a), folded)]
+    if not spots:
+        return found[0]
+    return min(found, key=lambda s: min(min(abs(s.start - p), abs(s.end - p)) for p in spots))
+
+
+# --- constraints --------------------------------------------------------------------------------
+
+_YEAR = re.compile(r"\b(1[5-9]\d{2}|20\d{2})\b")
+_FIGURE = re.compile(r"\b\d+(?:[.,]\d+)?\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Constraints:
+    """What a question pins down and an answer must not contradict: years, figures, names."""
+
+    years: tuple[str, ...]
+    figures: tuple[str, ...]
+    names: tuple[str, ...]  # folded capitalised words (not the question's first word)
+
+
+def constraints(question: str) -> Constraints:
+    """The distinctive terms of ``question`` (see ``Constraints``)."""
+    years = tuple(dict.fromkeys(_YEAR.findall(question)))
+    figures = tuple(
+        dict.fromkeys(f for f in _FIGURE.findall(question) if f not in years and len(f) > 1)
+    )
+    names: list[str] = []
+    for i, match in enumerate(re.finditer(rf"[{_UPPER}][\w’'-]+", question)):
+        word = fold(match.group())
+        if i == 0 and match.start() < 2:
+            continue
+        if word in _NOT_NAMES or len(word) < 3:
+            continue
+        names.extend(part for part in re.split(r"[’'-]", word) if len(part) >= 3)
+    return Constraints(years, figures, tuple(dict.fromkeys(names)))
+
+
+def found_share(terms: Sequence[str], folded_text: str) -> float:
+    """Share of ``terms`` found in ``folded_text`` (1.0 when there is nothing to find).
+
+    A name matches through its first five letters, so "Zakharova" meets "Zakharov" and
+    "Ethiopia" meets "Ethiopie".
+    """
+    if not terms:
+        return 1.0
+    hits = 0
+    for term in terms:
+        if term.isdigit():
+            hits += re.search(rf"(?<!\d){re.escape(term)}(?!\d)", folded_text) is not None
+        else:
+            stem = term[:5] if len(term) >= 5 else term
+            hits += re.search(rf"\b{re.escape(stem)}", folded_text) is not None
+    return hits / len(terms)

@@ -1,0 +1,208 @@
+"""Article bodies without navigation, promotion, bylines and credits, so none is ever quoted.
+
+News pages carry text that is not news: "Lire aussi : …", "A ne pas manquer sur BBC Afrique :",
+"Articles recommandés :", "Regarder :", photo credits, bylines. Scraped corpora often glue it to
+the next sentence (MasakhaNEWS has no line breaks at all), so the reader would quote
+"A ne pas manquer sur BBC Afrique : Une fois que…" as news. Two detectors remove it:
+
+1. **Repetition, per source** (generic): counted over the articles of one build, a line, a whole
+   sentence, or a sentence prefix ending in a colon that occurs in at least
+   ``REPEAT_MIN_ARTICLES`` articles (and ``REPEAT_MIN_SHARE`` of the source's articles) is page
+   furniture. Prefixes are removed up to the colon; lines and sentences entirely.
+2. **Known cues** (``CUES``, French and English): the same furniture in sources too small to
+   show repetition, plus photo credits and bylines.
+
+Removal only deletes text, then tidies the spaces it leaves; what remains is unchanged, so a
+quote is still verbatim from the source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from index.models import Article
+from index.text import fold
+
+#: A repeated line, sentence or prefix is furniture from this many articles of one source...
+REPEAT_MIN_ARTICLES = 8
+#: ...and this share of them (so a 36,000-article source needs 72).
+REPEAT_MIN_SHARE = 0.002
+#: Longest repeated prefix considered, in words (up to and including its colon).
+PREFIX_MAX_WORDS = 9
+#: Repeated sentences shorter than this (in words) are left alone ("Il a ajouté.").
+SENTENCE_MIN_WORDS = 4
+
+#: Known navigation and promotion cues, French and English; each ends with a colon.
+NAVIGATION_CUES: tuple[str, ...] = (
+    # "Lire aussi :", "A lire aussi sur BBC Afrique :", "A ne pas manquer sur BBC Afrique :"
+    r"(?:[AÀ] )?(?:lire|voir|regarder|[ée]couter)(?: aussi| [ée]galement| plus| encore)?"
+    r"(?: sur [\w .]{2,30}?)?",
+    r"(?:[AÀ] )?(?:ne pas |surtout |ne pas surtout )+(?:manquer|lire|rater)(?: sur [\w .]{2,30}?)?",
+    r"Articles? (?:recommand[ée]s?|li[ée]s?|connexes?)",
+    r"Sur le m[êe]me sujet|Autres articles[^.:]{0,40}|Vous (?:pourriez|pouvez)[^.:]{0,40}"
+    r"int[ée]ress[ée]e?s? par",
+    r"Read more|Read also|Also read|See also|Watch|Related(?: articles| topics)?|"
+    r"More on this story|You may also be interested in|Listen",
+)
+#: Photo credits, captions and bylines: deleted wherever they appear.
+CREDIT_CUES: tuple[str, ...] = (
+    r"(?:Cr[ée]dits? (?:photo|image)s?|Photo credit|Image (?:source|caption)|Source de l'image|"
+    r"L[ée]gende (?:de l')?(?:image|photo)|Copyright)\s?[:,]\s?[^.\n:]{0,40}?"
+    r"(?:Getty Images|AFP|Reuters|EPA|BBC|[\w-]+)(?=[\s.]|$)",
+    r"\((?:[Pp]hoto|[Ii]mage|[Cc]r[ée]dit)s?\s?:[^)]{0,60}\)",
+    r"©\s?[\w .&/-]{2,40}?(?=[.\n]|$)",
+    r"\bGetty Images\b",
+    # bylines on a line of their own
+    r"^(?:Par|By)\s+[A-ZÀ-Þ][\w'’-]+(?:\s+[A-ZÀ-Þ][\w'’-]+){0,3}(?:,\s?[^\n]{0,60})?$",
+)
+# Cues end at a colon: only the text just before each colon is searched (fast on big corpora).
+_NAVIGATION = re.compile(
+    r"(?:^|(?<=[\s.!?»”\"]))(?:" + "|".join(NAVIGATION_CUES) + r")\s?:$", re.IGNORECASE
+)
+_NAVIGATION_WINDOW = 60
+_CREDITS = re.compile("|".join(f"(?:{c})" for c in CREDIT_CUES), re.MULTILINE)
+_CREDIT_HINTS = ("dit", "image", "gende", "copyright", "getty", "©", "photo", "\nPar ", "\nBy ")
+# A sentence start: text start, a line start, or after end punctuation and a space.
+_SENTENCE_START = r"(?:^|(?<=\n)|(?<=[.!?»”\"]\s))"
+_PREFIX = re.compile(
+    _SENTENCE_START + rf"((?:[^\s:.!?]+\s+){{0,{PREFIX_MAX_WORDS - 1}}}?[^\s:.!?]+\s?:)",
+    re.MULTILINE,
+)
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]+[»”\"]?|[^.!?\n]+$", re.MULTILINE)
+_SPACES = re.compile(r"[ \t]{2,}")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+@dataclass
+class CleaningReport:
+    """What cleaning removed, for ``newsbot index stats`` (stored in the manifest)."""
+
+    articles: int = 0
+    articles_changed: int = 0
+    chars_before: int = 0
+    chars_removed: int = 0
+    repeated: list[str] = field(default_factory=list)  # detected furniture, most common first
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "articles": self.articles,
+            "articles_changed": self.articles_changed,
+            "chars_before": self.chars_before,
+            "chars_removed": self.chars_removed,
+            "repeated": self.repeated[:20],
+        }
+
+
+@dataclass(frozen=True)
+class Furniture:
+    """Repeated text of one source: whole lines/sentences and colon-ended prefixes (folded)."""
+
+    lines: frozenset[str]
+    prefixes: frozenset[str]
+
+
+def _key(text: str) -> str:
+    return " ".join(fold(text).split())
+
+
+def detect(texts: Sequence[str]) -> Furniture:
+    """Lines, sentences and colon prefixes repeated across ``texts`` (one source's articles)."""
+    needed = max(REPEAT_MIN_ARTICLES, int(REPEAT_MIN_SHARE * len(texts) + 0.999))
+    if len(texts) < needed:
+        return Furniture(frozenset(), frozenset())
+    lines: Counter[str] = Counter()
+    prefixes: Counter[str] = Counter()
+    for text in texts:
+        seen_lines = {_key(line) for line in text.split("\n") if line.strip()}
+        seen_lines |= {
+            _key(m.group())
+            for m in _SENTENCE.finditer(text)
+            if len(m.group().split()) >= SENTENCE_MIN_WORDS
+        }
+        lines.update(seen_lines)
+        prefixes.update({_key(m.group(1)) for m in _PREFIX.finditer(text)})
+    return Furniture(
+        frozenset(k for k, n in lines.items() if n >= needed),
+        frozenset(k for k, n in prefixes.items() if n >= needed),
+    )
+
+
+def clean_text(text: str, furniture: Furniture | None = None) -> str:
+    """``text`` without known cues and without ``furniture`` (see module docstring)."""
+    if furniture is not None and (furniture.lines or furniture.prefixes):
+        text = _remove_repeated(text, furniture)
+    text = _remove_navigation(text)
+    if text.startswith(("Par ", "By ")) or any(hint in text for hint in _CREDIT_HINTS):
+        text = _CREDITS.sub("", text)
+    return _tidy(text)
+
+
+def _remove_navigation(text: str) -> str:
+    """Delete each known cue that ends at a colon (see ``NAVIGATION_CUES``)."""
+    parts: list[str] = []
+    last = 0
+    for colon in re.finditer(":", text):
+        low = max(last, colon.start() - _NAVIGATION_WINDOW)
+        found = _NAVIGATION.search(text, low, colon.end())
+        if found is not None:
+            parts.append(text[last : found.start()])
+            last = colon.end()
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def _remove_repeated(text: str, furniture: Furniture) -> str:
+    if furniture.lines:
+        kept = [line for line in text.split("\n") if _key(line) not in furniture.lines]
+        text = "\n".join(kept)
+        text = _SENTENCE.sub(
+            lambda m: "" if _key(m.group()) in furniture.lines else m.group(), text
+        )
+    if furniture.prefixes:
+        text = _PREFIX.sub(
+            lambda m: "" if _key(m.group(1)) in furniture.prefixes else m.group(), text
+        )
+    return text
+
+
+def _tidy(text: str) -> str:
+    text = _SPACES.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def clean_articles(
+    articles: Iterable[Article], report: CleaningReport | None = None
+) -> list[Article]:
+    """Every article with a cleaned body; repetition is counted per source over all of them.
+
+    An article whose body would become empty keeps its original text (better furniture than
+    nothing: the title still makes it findable).
+    """
+    items = list(articles)
+    report = report if report is not None else CleaningReport()
+    by_source: dict[str, list[int]] = {}
+    for i, article in enumerate(items):
+        by_source.setdefault(fold(article.source or ""), []).append(i)
+    furniture = {
+        source: detect([items[i].text for i in rows]) for source, rows in by_source.items()
+    }
+    repeated: Counter[str] = Counter()
+    for found in furniture.values():
+        repeated.update(found.prefixes)
+        repeated.update(found.lines)
+    report.repeated = [k for k, _ in repeated.most_common()]
+    out: list[Article] = []
+    for article in items:
+        report.articles += 1
+        report.chars_before += len(article.text)
+        cleaned = clean_text(article.text, furniture[fold(article.source or "")])
+        if cleaned and cleaned != article.text:
+            report.articles_changed += 1
+            report.chars_removed += len(article.text) - len(cleaned)
+            article = replace(article, text=cleaned)
+        out.append(article)
+    return out

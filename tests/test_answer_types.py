@@ -1,0 +1,67 @@
+"""Answer types of English and French questions, and the answer spans found in sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer.answer_types import best_span, classify, constraints, found_share, spans
+from index.text import fold
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("When did Zimbabwe's striker get his marketing degree?", "date"),
+        ("L'avion s'est écrasé dans la Manche quel jour ?", "date"),
+        ("En quelle année le traité a-t-il été signé ?", "date"),
+        ("How many hours were Facebook and WhatsApp down?", "number"),
+        ("Combien de personnes sont mortes dans l'accident ?", "number"),
+        ("Who chairs the commission on the canal?", "person"),
+        ("Qui a fondé l'entreprise ?", "person"),
+        ("Where did the rocket debris land?", "place"),
+        ("Dans quel bidonville les femmes ont-elles été formées ?", "place"),
+        ("Which club checked the racist tweet?", "thing"),
+        ("C'est quoi le nom de la start-up ?", "thing"),
+        ("Why was the canal blocked?", "reason"),
+        ("Pourquoi le match a-t-il été suspendu ?", "reason"),
+        ("Tell me about the canal", "other"),
+    ],
+)
+def test_questions_are_classified_in_english_and_french(question: str, expected: str) -> None:
+    assert classify(question) == expected
+
+
+SENTENCE = (
+    "Les débris de la fusée Longue Marche 5B sont tombés dans l'océan Indien, près des "
+    "Maldives, le 9 mai 2021, a annoncé Xie Zhenhua, six heures après 40 % des prévisions."
+)
+
+
+def test_spans_of_each_type_are_verbatim_slices() -> None:
+    for kind in ("date", "number", "person", "place", "thing"):
+        for span in spans(SENTENCE, kind):
+            assert SENTENCE[span.start : span.end] == span.text
+    assert [s.text for s in spans(SENTENCE, "date")] == ["9 mai 2021"]
+    assert {"six heures", "40 %"} <= {s.text for s in spans(SENTENCE, "number")}
+    assert "Xie Zhenhua" in {s.text for s in spans(SENTENCE, "person")}
+    places = {s.text for s in spans(SENTENCE, "place")}
+    assert "Maldives" in places and "océan Indien" in places
+
+
+def test_the_span_to_lead_with_is_new_to_the_question_and_near_its_terms() -> None:
+    sentence = "Fondée en 1998, la commission est présidée depuis le 3 mars 2021 par Amina Diallo."
+    assert best_span(sentence, "person", "Who chairs the commission?").text == "Amina Diallo"
+    when = best_span(sentence, "date", "Depuis quand la commission est-elle présidée ?",
+                     [fold("présidée")])  # fmt: skip
+    assert when is not None and when.text == "3 mars 2021"
+    # A name the question already gives is not an answer to it.
+    assert best_span("Amina Diallo a parlé mardi.", "person", "Qu'a dit Amina Diallo ?") is None
+
+
+def test_constraints_are_the_years_figures_and_names_a_question_pins_down() -> None:
+    found = constraints("Who won the men's title at Roland-Garros in 2023?")
+    assert found.years == ("2023",)
+    assert "roland" in found.names and "garros" in found.names
+    article = fold("Rafael Nadal a remporté Roland-Garros en 2019.")
+    assert found_share(found.years, article) == 0.0
+    assert found_share(found.names, article) == 1.0
