@@ -165,6 +165,8 @@ def chat(
             if question:
                 # "and when did he leave?" carries the earlier turn's names and filters
                 follow_up = conversation.ask(CHAT_KEY, question, filters)
+                if follow_up.carried:
+                    click.echo(f"(follow-up about {', '.join(follow_up.carried)})", err=True)
                 answer = service.answer(follow_up.question, filters=follow_up.filters, k=k)
                 conversation.record(CHAT_KEY, follow_up)
                 click.echo(render(answer) + "\n")
