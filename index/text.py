@@ -165,7 +165,7 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     text = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD_TABLE))
-    return _COMBINING.sub("", text)
+    return _COMBINING.sub("", text.lower())  # lower again: NFKD turns "𝑨" (no case) into "A"
 
 
 # --- parse_date -----------------------------------------------------------------------------

@@ -29,8 +29,14 @@ from index.models import Article, LoadReport, chunk_id
 from index.sentences import sentence_spans
 from index.text import fold, normalise_text, parse_date
 
-MODEST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-FEW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: the same examples on every run, so CI never turns red on a new random find; to
+# hunt for new failures, run with a larger max_examples and derandomize=False.
+MODEST = settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 # --- strategies ----------------------------------------------------------------------------------
 
@@ -264,9 +270,11 @@ def test_normalised_text_has_the_promised_shape(text: str) -> None:
 
 @MODEST
 @given(text=any_text)
+@example(text="𝑨 Ⓑ Ｃ Ⅻ")  # found by this test: letters without case of their own folded to "A"
 def test_fold_never_fails_and_is_lowercase(text: str) -> None:
     folded = fold(text)
-    assert folded == folded.lower() or not folded.isascii()
+    assert folded == folded.lower()
+    assert fold(folded) == folded
 
 
 @MODEST
