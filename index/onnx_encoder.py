@@ -21,7 +21,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -35,7 +35,13 @@ log = logging.getLogger(__name__)
 #: Bumped when the exported graph changes shape or meaning: old cache entries are then ignored.
 EXPORT_VERSION = 1
 ONNX_FILE = "model.onnx"
-OPTIMIZED_FILE = "model.optimized.onnx"
+INT8_FILE = "model.int8.onnx"
+OnnxPrecision = Literal["float32", "int8"]
+#: precision → (graph as exported or quantised, the same graph after ONNX Runtime's fusions)
+GRAPH_FILES: dict[str, tuple[str, str]] = {
+    "float32": (ONNX_FILE, "model.optimized.onnx"),
+    "int8": (INT8_FILE, "model.int8.optimized.onnx"),
+}
 INFO_FILE = "export.json"
 ONNX_OPSET = 17
 _SUPPORTED_MODULES = (
@@ -211,7 +217,15 @@ class OnnxEmbedder:
     before batching, so a batch pads to similar lengths.
     """
 
-    def __init__(self, entry: Path, folder: Path, model_id: str, *, threads: int = 0) -> None:
+    def __init__(
+        self,
+        entry: Path,
+        folder: Path,
+        model_id: str,
+        *,
+        threads: int = 0,
+        precision: OnnxPrecision = "float32",
+    ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -219,7 +233,7 @@ class OnnxEmbedder:
         self.model_id = model_id
         self.dimension = int(info["dimension"])
         self.max_tokens: int | None = int(info["max_tokens"])
-        self.precision = "float32"
+        self.precision: str = precision
         self._inputs: list[str] = list(info["inputs"])
         self._tokenizer: Any = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.no_padding()
@@ -231,15 +245,16 @@ class OnnxEmbedder:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        optimized = entry / OPTIMIZED_FILE
+        graph, optimized_name = GRAPH_FILES[precision]
+        optimized = entry / optimized_name
         if optimized.is_file():  # graph already fused: skip the optimiser (~30% of the load)
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
             source = optimized
         else:  # first load: optimise and keep the result (portable: no CPU-specific layouts)
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
-            temp = entry / f".{OPTIMIZED_FILE}.{uuid.uuid4().hex[:8]}"
+            temp = entry / f".{optimized_name}.{uuid.uuid4().hex[:8]}"
             options.optimized_model_filepath = str(temp)
-            source = entry / ONNX_FILE
+            source = entry / graph
         self._session: Any = ort.InferenceSession(
             str(source), options, providers=["CPUExecutionProvider"]
         )
@@ -283,12 +298,50 @@ class OnnxEmbedder:
         self.encode(["warm up"])
 
 
+def quantize_int8(entry: Path) -> Path:
+    """8-bit weights for the exported graph (VNNI: ~1.4x the float32 throughput here).
+
+    Dynamic quantisation, per output channel, of the weight MatMuls except each layer's
+    feed-forward output projection: quantising those too is faster still (~1.8x) but moved
+    vectors far enough (mean cosine 0.991) to cost recall; without them it is 0.997.
+    """
+    target = entry / INT8_FILE
+    if target.is_file():
+        return target
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    graph = onnx.load(str(entry / ONNX_FILE))
+    weights = {init.name for init in graph.graph.initializer}
+    matmuls = [
+        node.name
+        for node in graph.graph.node
+        if node.op_type == "MatMul" and any(name in weights for name in node.input)
+    ]
+    keep_float = [n for n in matmuls if "/output/dense" in n and "/attention/" not in n]
+    temp = entry / f".{INT8_FILE}.{uuid.uuid4().hex[:8]}"
+    try:
+        quantize_dynamic(
+            str(entry / ONNX_FILE),
+            str(temp),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            op_types_to_quantize=["MatMul"],
+            nodes_to_exclude=keep_float,
+        )
+        temp.replace(target)
+    finally:
+        temp.unlink(missing_ok=True)
+    return target
+
+
 def load_onnx_embedder(
     model: str,
     *,
     cache_dir: Path,
     threads: int = 0,
     warm: bool = True,
+    precision: OnnxPrecision = "float32",
 ) -> OnnxEmbedder:
     """The model named by ``model`` (the NEWSBOT_EMBEDDING_MODEL value) on ONNX Runtime.
 
@@ -301,9 +354,11 @@ def load_onnx_embedder(
     folder = Path(load_from)
     entry = ensure_onnx(folder, model_id, cache_dir)
     try:
-        embedder = OnnxEmbedder(entry, folder, model_id, threads=threads)
+        if precision == "int8":
+            quantize_int8(entry)
+        embedder = OnnxEmbedder(entry, folder, model_id, threads=threads, precision=precision)
     except Exception as exc:  # a corrupt or foreign file in the cache: say so, fall back
-        raise OnnxUnavailableError(f"cannot load {entry / ONNX_FILE}: {exc}") from exc
+        raise OnnxUnavailableError(f"cannot load the ONNX model in {entry}: {exc}") from exc
     if warm:
         embedder.warm_up()
     return embedder
@@ -315,13 +370,15 @@ def question_embedder(
     cache_dir: Path,
     threads: int,
     fallback: Callable[[], Embedder],
+    precision: OnnxPrecision = "float32",
 ) -> Embedder:
     """The light encoder for questions, or ``fallback()`` (sentence-transformers) with a log line.
 
     The fallback is slower to start (it imports torch) but always gives the build's vectors.
+    ``precision`` follows the index: an index embedded in int8 is queried with the same graph.
     """
     try:
-        return load_onnx_embedder(model, cache_dir=cache_dir, threads=threads)
+        return load_onnx_embedder(model, cache_dir=cache_dir, threads=threads, precision=precision)
     except OnnxUnavailableError as exc:
         log.warning("questions are encoded with sentence-transformers (slower start): %s", exc)
         return fallback()

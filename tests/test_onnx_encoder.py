@@ -186,3 +186,27 @@ def test_the_uncompressed_language_model_copy_ranks_languages_identically(
         language._model_cache.clear()
         language._full_identifier.cache_clear()
         language._identifier.cache_clear()
+
+
+def test_an_int8_index_is_built_and_queried_with_the_same_8_bit_graph(
+    onnx_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.runtime import make_answer_service, make_build_config, make_embedder
+    from bot.settings import load_settings
+    from index.builder import build_index
+    from index.store import IndexStore
+
+    monkeypatch.setenv("NEWSBOT_EMBEDDING_PRECISION", "int8")
+    settings = load_settings(index_dir=tmp_path / "int8-index")
+    builder = make_embedder(settings)
+    assert builder.precision == "int8"
+    store = IndexStore(settings.index_dir)
+    build_index(store, [SAMPLE_DIR], builder, make_build_config(settings))
+    assert store.open().manifest.precision == "int8"
+    service = make_answer_service(settings)
+    assert service.embedder.precision == "int8"
+    answer = service.answer("Who did Lavrov meet in Bamako?")
+    assert answer.citations
+    questions = _dev_questions(40)
+    full = load_onnx_embedder("", cache_dir=onnx_cache).encode(questions)
+    assert (builder.encode(questions) * full).sum(axis=1).mean() >= 0.99
