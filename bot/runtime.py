@@ -92,6 +92,7 @@ def make_build_config(settings: Settings) -> BuildConfig:
         batch_size=settings.batch_size,
         field_map=dict(settings.jsonl_field_map),
         max_article_chars=settings.max_article_chars,
+        vector_index=settings.vector_index,
     )
 
 

@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     torch_threads: int = Field(0, ge=0, le=256)  # 0: PyTorch's default (one per core)
     # ONNX exports of the model (one per model and weights), so questions skip torch entirely
     model_cache_dir: Path = Path(".newsbot/models")
+    # auto: exact vector search below 100k chunks, IVF (8-bit codes, exact re-scoring) above
+    vector_index: Literal["auto", "exact", "ivf"] = "auto"
 
     # --- chunking (words; the model's token limit is enforced on top) -----------------------
     chunk_size: int = Field(100, ge=10, le=2000)

@@ -31,7 +31,7 @@ from index.store import (
     check_compatible,
     rebuild_hint,
 )
-from index.vectors import FaissVectorStore
+from index.vectors_ivf import VectorIndexKind, create_vector_store, load_vector_store
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -46,6 +46,7 @@ class BuildConfig:
     batch_size: int = 32
     field_map: dict[str, str] = field(default_factory=dict)
     max_article_chars: int = DEFAULT_MAX_ARTICLE_CHARS  # longer articles are skipped
+    vector_index: VectorIndexKind = "auto"  # exact, or IVF from AUTO_IVF_CHUNKS chunks
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ def _load_previous(store: IndexStore, embedder: Embedder, mode: Mode) -> _Previo
         articles = {s.article.id: (s.article, s.content_hash) for s in db.stored_articles()}
     finally:
         db.close()
-    ids, matrix = FaissVectorStore.load(directory).matrix()
+    ids, matrix = load_vector_store(directory).matrix()
     rows = {int(chunk): row for row, chunk in enumerate(ids)}
     return _Previous(articles, rows, matrix)
 
@@ -293,7 +294,7 @@ def _write_generation(
     db.commit()
     db.close()
 
-    vector_store = FaissVectorStore.create(embedder.dimension)
+    vector_store = create_vector_store(embedder.dimension, len(ids), config.vector_index)
     vector_store.add(vectors, ids)
     vector_store.save(temp)
 

@@ -30,7 +30,8 @@ from typing import Any
 from index.errors import IndexBusyError, IndexMismatchError, IndexNotFoundError
 from index.lexical import BM25Index, LexicalIndex
 from index.metadb import DB_FILE, MetaDB
-from index.vectors import FaissVectorStore, VectorStore
+from index.vectors import VectorStore
+from index.vectors_ivf import load_vector_store
 
 FORMAT_VERSION = 1
 MANIFEST_FILE = "manifest.json"
@@ -95,7 +96,7 @@ class LoadedIndex:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.manifest = Manifest.read(directory)
-        self.vectors: VectorStore = FaissVectorStore.load(directory)
+        self.vectors: VectorStore = load_vector_store(directory)
         self.db = MetaDB(directory / DB_FILE, readonly=True)
         self.lexical: LexicalIndex = BM25Index.load(directory / LEXICAL_DIR)
 

@@ -128,6 +128,7 @@ class FaissVectorStore:
         params = None
         if allowed is not None:
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
+        faiss.omp_set_num_threads(1)  # one question: threads cost more than they save
         scores, ids = self._index.search(query.reshape(1, -1), k, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 

@@ -91,3 +91,32 @@ def test_ivf_filters_and_lookups_match_exact_search(
         store.reconstruct(-1)
     assert store.remove([int(ids[0]), -1]) == 1 and len(store) == CHUNKS - 1
     assert int(ids[0]) not in {i for i, _ in store.search(vectors[0], K)}
+
+
+def test_the_vector_index_setting_picks_the_store_and_builds_answer_alike(
+    tmp_path: Path, real_embedder: SentenceTransformerEmbedder
+) -> None:
+    from index.builder import BuildConfig, build_index
+    from index.retrieval import Retriever
+    from index.vectors_ivf import AUTO_IVF_CHUNKS, create_vector_store
+
+    assert isinstance(create_vector_store(8, AUTO_IVF_CHUNKS - 1), FaissVectorStore)
+    assert isinstance(create_vector_store(8, AUTO_IVF_CHUNKS), IvfVectorStore)
+    assert isinstance(create_vector_store(8, 10**7, "exact"), FaissVectorStore)
+    corpus = [RANKING_DIR / "articles.jsonl"]
+    exact_store, ivf_store = IndexStore(tmp_path / "exact"), IndexStore(tmp_path / "ivf")
+    build_index(exact_store, corpus, real_embedder, BuildConfig(vector_index="exact"))
+    build_index(ivf_store, corpus, real_embedder, BuildConfig(vector_index="ivf"))
+    # An update reuses the stored vectors of unchanged chunks, whichever store holds them.
+    report = build_index(ivf_store, corpus, real_embedder, BuildConfig(vector_index="ivf"))
+    assert report.embedded_chunks == 0
+    exact, ivf = exact_store.open(), ivf_store.open()
+    assert isinstance(ivf.vectors, IvfVectorStore) and isinstance(exact.vectors, FaissVectorStore)
+    lines = (RANKING_DIR / "questions.jsonl").read_text("utf-8").splitlines()
+    for line in lines[:20]:
+        question = json.loads(line)["question"]
+        ranked = [
+            [hit.chunk.id for hit in r.search(r.prepare(question), k=5)]
+            for r in (Retriever(exact, real_embedder), Retriever(ivf, real_embedder))
+        ]
+        assert ranked[0] == ranked[1]
