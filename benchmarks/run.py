@@ -51,6 +51,7 @@ class Child:
     result: Result
     seconds: float
     peak_rss_mb: float
+    cpu_seconds: float = 0.0  # user + system: steadier than wall time on a busy machine
 
 
 class PhaseError(RuntimeError):
@@ -84,7 +85,10 @@ def run_child(args: Sequence[str], *, extra_env: dict[str, str] | None = None) -
     if process.returncode != 0:
         raise PhaseError(f"{' '.join(args[:4])}… exited with {process.returncode}")
     last = next((line for line in reversed(stdout.splitlines()) if line.startswith("{")), "{}")
-    return Child(json.loads(last), round(seconds, 2), round(usage.ru_maxrss / 1024, 1))
+    cpu = usage.ru_utime + usage.ru_stime
+    return Child(
+        json.loads(last), round(seconds, 2), round(usage.ru_maxrss / 1024, 1), round(cpu, 2)
+    )
 
 
 def newsbot_command() -> list[str]:
@@ -122,7 +126,12 @@ def log(message: str) -> None:
 
 
 def index_and_encode(
-    name: str, corpus: Path, *, eval_cache: Path | None = None, baseline: Path | None = None
+    name: str,
+    corpus: Path,
+    *,
+    eval_cache: Path | None = None,
+    baseline: Path | None = None,
+    int8: bool = False,
 ) -> Result:
     log(f"indexing {name}")
     extra = ["--eval-cache", str(eval_cache)] if eval_cache else []
@@ -132,15 +141,35 @@ def index_and_encode(
     encoded = phase("encode", "--index-dir", built.result["index_dir"])
     entry = {
         "corpus": corpus.name,
-        "newsbot": built.result | {"peak_rss_mb": built.peak_rss_mb, "wall_seconds": built.seconds},
-        "encode": encoded.result | {"peak_rss_mb": encoded.peak_rss_mb},
+        "newsbot": built.result | _usage(built),
+        "encode": encoded.result | _usage(encoded),
     }
+    if int8:
+        log(f"indexing {name} with NEWSBOT_EMBEDDING_PRECISION=int8")
+        target = str(CACHE / f"idx-int8-{name}")
+        int8_env = {"NEWSBOT_EMBEDDING_PRECISION": "int8"}
+        args = ["-m", "benchmarks.phases", "index", "--corpus", str(corpus), "--index-dir", target]
+        made = run_child([sys.executable, *args], extra_env=int8_env)
+        entry["int8"] = made.result | _usage(made)
     if baseline is not None:
         log(f"indexing {name} with the baseline checkout {baseline}")
         target = str(CACHE / f"idx-baseline-{name}")
         before = baseline_phase(baseline, "index", "--corpus", str(corpus), "--index-dir", target)
-        entry["baseline"] = before.result | {"peak_rss_mb": before.peak_rss_mb}
+        entry["baseline"] = before.result | _usage(before)
     return entry
+
+
+def _usage(child: Child) -> Result:
+    """Peak RSS, wall and CPU time of a phase; chunks per CPU-second when it embedded chunks."""
+    usage: Result = {
+        "peak_rss_mb": child.peak_rss_mb,
+        "wall_seconds": child.seconds,
+        "cpu_seconds": child.cpu_seconds,
+    }
+    chunks = child.result.get("embedded_chunks") or child.result.get("chunks")
+    if chunks and child.cpu_seconds:
+        usage["chunks_per_cpu_s"] = round(chunks / child.cpu_seconds, 2)
+    return usage
 
 
 def orangesum_subset(limit: int | None) -> Path:
@@ -265,6 +294,7 @@ def run(args: argparse.Namespace, out: Path) -> Result:
     started = time.perf_counter()
     results: Result = {"machine": machine(), "options": options(args)}
     wanted = set(args.only or SECTIONS)
+    previous: Result = {}
     if args.only:
         previous = json.loads((out / "latest.json").read_text("utf-8"))
         kept = [s for s in SECTIONS if s not in wanted]
@@ -284,10 +314,11 @@ def run(args: argparse.Namespace, out: Path) -> Result:
         (out / "partial.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
 
     if "indexing" in wanted:
-        results["indexing"] = indexing(args)
+        earlier_indexing = previous.get("indexing", {}) if args.only else {}
+        results["indexing"] = earlier_indexing | indexing(args)  # --index-corpora: keep others
         checkpoint()
-    xling_index = Path(results["indexing"]["xling-dev"]["newsbot"]["index_dir"])
-    orangesum_index = Path(results["indexing"]["orangesum"]["newsbot"]["index_dir"])
+    xling_index = _index_of(results, "xling-dev")
+    orangesum_index = _index_of(results, "orangesum")
     if "txtai" in wanted:
         guarded(results, "txtai", lambda: txtai_or_skip(args, xling_index))
         checkpoint()
@@ -321,6 +352,12 @@ def run(args: argparse.Namespace, out: Path) -> Result:
     return results
 
 
+def _index_of(results: Result, name: str) -> Path:
+    """The newsbot index built for ``name`` (a missing one makes the phases using it fail)."""
+    entry = results.get("indexing", {}).get(name)
+    return Path(entry["newsbot"]["index_dir"]) if entry else CACHE / f"missing-idx-{name}"
+
+
 def _keys(sections: Sequence[str]) -> list[str]:
     return ["scale_index" if section == "scale" else section for section in sections]
 
@@ -330,22 +367,30 @@ def indexing(args: argparse.Namespace) -> Result:
     if args.masakhanews_limit:
         target = CACHE / f"masakhanews-first-{args.masakhanews_limit}.jsonl"
         masakhanews = first_lines(MASAKHANEWS, target, args.masakhanews_limit)
-    tree = args.baseline_tree
-    return {
-        "masakhanews": index_and_encode("masakhanews", masakhanews, baseline=tree),
-        "orangesum": index_and_encode("orangesum", orangesum_subset(args.limit), baseline=tree),
-        "xling-dev": index_and_encode(
+    tree, int8 = args.baseline_tree, args.with_int8
+    steps = {
+        "masakhanews": lambda: index_and_encode(
+            "masakhanews", masakhanews, baseline=tree, int8=int8
+        ),
+        "orangesum": lambda: index_and_encode(
+            "orangesum", orangesum_subset(args.limit), baseline=tree, int8=int8
+        ),
+        "xling-dev": lambda: index_and_encode(
             "xling-dev",
             EVAL_SETS["xling-dev"] / "corpus.jsonl",
             eval_cache=CACHE / "eval-cache",
             baseline=tree,
+            int8=int8,
         ),
     }
+    wanted = args.index_corpora or list(steps)
+    return {name: step() for name, step in steps.items() if name in wanted}
 
 
 def options(args: argparse.Namespace) -> Result:
     names = ["limit", "scale_chunks", "latency_questions", "cold_runs", "skip_txtai"]
-    names += ["masakhanews_limit", "eval_limit", "ann_chunks", "baseline_tree"]
+    names += ["masakhanews_limit", "eval_limit", "ann_chunks", "baseline_tree", "with_int8"]
+    names += ["index_corpora"]
     return {name: getattr(args, name) for name in names}
 
 
@@ -398,6 +443,16 @@ def parser() -> argparse.ArgumentParser:
         help="a checkout of newsbot before the speed work (e.g. `git worktree add /tmp/base "
         "9a94f74`): its indexing and cold start run beside today's",
     )  # fmt: skip
+    cli.add_argument(
+        "--with-int8", action="store_true",
+        help="also index each corpus with NEWSBOT_EMBEDDING_PRECISION=int8",
+    )  # fmt: skip
+    cli.add_argument(
+        "--index-corpora",
+        type=lambda text: [part.strip() for part in text.split(",") if part.strip()],
+        default=None,
+        help="index only these of masakhanews,orangesum,xling-dev (default: all three)",
+    )
     cli.add_argument("--out", type=Path, default=RESULTS, help="results folder")
     cli.add_argument(
         "--only",
