@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import sys
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -12,18 +13,24 @@ import discord.ext.test as dpytest
 from discord.ext.test import backend
 
 from bot.discord_bot.cogs.ask import AskCog
+from bot.discord_bot.views import RecentAnswers
+from index.embedding import SentenceTransformerEmbedder
 
 from .discord_support import (  # noqa: F401  (fixtures)
     MALI_QUESTION,
     Harness,
     HarnessFactory,
     TreeDriver,
+    build,
     driver_fixture,
     harness_fixture,
     make_driver,
     make_harness_fixture,
     sent_messages,
 )
+from .support import REPO, SAMPLE_DIR
+
+FIXTURE_CORPUS = REPO / "tests" / "fixtures" / "eval" / "corpus.jsonl"
 
 LAVROV_QUESTION = "Who invited Sergueï Lavrov to Mali?"
 FOLLOW_UP = "Where does he go after Bamako?"
@@ -213,3 +220,40 @@ async def test_threads_fall_back_to_plain_text_without_embed_links(harness: Harn
     message = await dpytest.message("hello", channel=harness.channel)
     message.channel = thread  # the same message, posted in a thread
     assert AskCog._can_embed(message) is False
+
+
+async def test_more_sources_lists_the_next_ranked_articles(
+    make_harness: HarnessFactory,
+    real_embedder: SentenceTransformerEmbedder,
+    tmp_path: Path,
+) -> None:
+    index_dir = build(tmp_path / "index", [SAMPLE_DIR, FIXTURE_CORPUS], real_embedder)
+    harness: Harness = await make_harness(index_dir=index_dir)
+    driver = await make_driver(harness)
+    asked = await driver.dispatch(
+        driver.command("ask", options={"question": MALI_QUESTION}, locale="fr")
+    )
+    embed = asked[-1].embeds[0]
+    cited = len(embed["fields"])
+    more_id = custom_id(asked, "newsbot:more:")
+    [button] = [
+        b
+        for row in asked[-1].body["components"]
+        for b in row["components"]
+        if b.get("custom_id") == more_id
+    ]
+    assert button["label"] == "Plus de sources"  # a French question: French buttons
+
+    [listing] = await driver.dispatch(driver.click(more_id, locale="fr"))
+    assert listing.kind == "message" and listing.ephemeral
+    lines = listing.content.splitlines()
+    assert lines[0] == f"Articles suivants pour « {MALI_QUESTION} » :"
+    numbered = [line for line in lines if line.startswith("[")]
+    assert len(numbered) == 5  # the next five of the seven articles, numbered on
+    assert numbered[0].startswith(f"[{cited + 1}] ")
+    assert "Lavrov" not in listing.content  # the cited article is not repeated
+    assert all(line.startswith("> ") for line in lines[2::2])  # each with its best sentence
+
+    harness.bot.recent = RecentAnswers()  # a restart: the ranking is no longer in memory
+    [forgotten] = await driver.dispatch(driver.click(more_id, locale="fr"))
+    assert forgotten.ephemeral and forgotten.content.startswith("Ces sources ne sont plus")

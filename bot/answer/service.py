@@ -23,6 +23,7 @@ from bot.answer.extract import (
 )
 from bot.answer.messages import Messages, messages_for
 from bot.answer.models import Answer, Citation
+from bot.answer.more import more_sources
 from index.embedding import Embedder
 from index.models import ArticleMeta, Hit, SearchFilters
 from index.query import PreparedQuestion
@@ -129,6 +130,7 @@ class AnswerService:
             text, citations = _compose(prepared, chosen, hits, messages)
             answer = Answer(question, messages.language, text, citations, abstained=False)
         answer.retrieved_article_ids = ranked_ids
+        answer.more = more_sources(hits, sentences, answer.citations)  # "More sources" (B)
         answer.timings_ms = _timings(started, retrieved_at)
         return answer
 

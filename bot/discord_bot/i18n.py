@@ -63,6 +63,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "You are not allowed to use this command.",
         "Vous n’avez pas le droit d’utiliser cette commande.",
     ),
+    "admin_only": (
+        "Only newsbot's configured admins can do that.",
+        "Seuls les administrateurs configurés de newsbot peuvent faire cela.",
+    ),
+    "no_admins": (
+        "No admins are configured yet: set NEWSBOT_ADMIN_USER_IDS or NEWSBOT_ADMIN_ROLE_IDS.",
+        "Aucun administrateur n’est encore configuré : définissez NEWSBOT_ADMIN_USER_IDS ou "
+        "NEWSBOT_ADMIN_ROLE_IDS.",
+    ),
     # --- filter errors (bot.answer.filters codes) -----------------------------------------------
     "filter_date": (
         "`{field}`: {value} is not a date; write it like 2023, 2023-02, 2023-02-06 or "

@@ -19,6 +19,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord_bot.i18n import interaction_language, t
 from bot.discord_bot.reindex import JobKind, ReindexBusyError, ReindexJob
 from bot.discord_bot.render import code_block
 from bot.discord_bot.replies import (
@@ -89,15 +90,11 @@ class AdminCog(
             interaction.user.id,
             interaction.guild.id if interaction.guild else None,
         )
-        hint = (
-            ""
-            if settings.admin_user_ids or settings.admin_role_ids
-            else (
-                " No admins are configured yet: set NEWSBOT_ADMIN_USER_IDS"
-                " or NEWSBOT_ADMIN_ROLE_IDS."
-            )
-        )
-        await send_private(interaction, "Only newsbot's configured admins can do that." + hint)
+        language = interaction_language(interaction)
+        text = t(language, "admin_only")
+        if not (settings.admin_user_ids or settings.admin_role_ids):
+            text += " " + t(language, "no_admins")
+        await send_private(interaction, text)
         return True
 
     # --- reindex ----------------------------------------------------------------------------
