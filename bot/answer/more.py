@@ -1,4 +1,4 @@
-""""More sources": the articles ranked after the ones an answer shows, from the same ranking.
+"""More sources: the articles ranked after the ones an answer shows, from the same ranking.
 
 Nothing is searched again: the service passes the ranked hits it already has. Each further
 article comes with its best sentence when the answer step scored one, else the opening of its
