@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 
 from bot.settings import Settings
 from index.embedding import Embedder, SentenceTransformerEmbedder
+from index.errors import SettingsError
 from index.store import IndexStore, Manifest
 
 if TYPE_CHECKING:  # the builder's imports are not needed to answer: `ask` starts faster
     from bot.answer.service import AnswerService
     from index.builder import BuildConfig
+    from index.milvus_backend import MilvusBackend
 
 log = logging.getLogger(__name__)
 #: Retrieved once when a service starts, so the first user's question is as fast as the tenth.
@@ -97,7 +99,23 @@ def make_build_config(settings: Settings) -> BuildConfig:
 
 
 def make_store(settings: Settings, index_dir: Path | None = None) -> IndexStore:
-    return IndexStore(index_dir or settings.index_dir)
+    root = index_dir or settings.index_dir
+    return IndexStore(root, backend=make_backend(settings, root))
+
+
+def make_backend(settings: Settings, root: Path) -> MilvusBackend | None:
+    """None for FAISS (the default); the Milvus backend of NEWSBOT_BACKEND=milvus."""
+    if settings.backend != "milvus":
+        return None
+    from index.milvus_backend import LITE_FILE, MilvusBackend, MilvusConfig, milvus_available
+
+    if not milvus_available():
+        raise SettingsError(
+            "NEWSBOT_BACKEND=milvus needs the milvus extra: pip install 'newsbot[milvus]'"
+        )
+    token = settings.milvus_token.get_secret_value() if settings.milvus_token else None
+    uri = settings.milvus_uri or str(root.resolve() / LITE_FILE)
+    return MilvusBackend(MilvusConfig(uri, token, settings.milvus_collection), root)
 
 
 def make_answer_service(

@@ -22,6 +22,7 @@ from index.errors import IndexMismatchError
 from index.language import detect_language
 from index.lexical import BM25Index
 from index.metadb import DB_FILE, MetaDB
+from index.milvus_backend import previous_vectors
 from index.models import Article, Chunk, LoadReport, SkippedInput
 from index.store import (
     LEXICAL_DIR,
@@ -31,7 +32,7 @@ from index.store import (
     check_compatible,
     rebuild_hint,
 )
-from index.vectors_ivf import VectorIndexKind, create_vector_store, load_vector_store
+from index.vectors_ivf import VectorIndexKind, create_vector_store
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -136,7 +137,7 @@ def build_index(
         chunked = _chunk_all(final, embedder, config.chunking, notify)
         vectors = _vectors_for(chunked, previous, embedder, config.batch_size, report, notify)
         notify("writing", 0, 1)
-        _write_generation(store, chunked, vectors, embedder, config, started)
+        _write_generation(store, chunked, vectors, embedder, config, started, mode)
     report.articles = len(chunked)
     report.chunks = sum(len(chunks) for _, _, chunks in chunked)
     report.seconds = time.perf_counter() - started
@@ -177,7 +178,7 @@ def _load_previous(store: IndexStore, embedder: Embedder, mode: Mode) -> _Previo
         articles = {s.article.id: (s.article, s.content_hash) for s in db.stored_articles()}
     finally:
         db.close()
-    ids, matrix = load_vector_store(directory).matrix()
+    ids, matrix = previous_vectors(store.backend, directory, mode, embedder.dimension)
     rows = {int(chunk): row for row, chunk in enumerate(ids)}
     return _Previous(articles, rows, matrix)
 
@@ -280,6 +281,7 @@ def _write_generation(
     embedder: Embedder,
     config: BuildConfig,
     started: float,
+    mode: Mode,
 ) -> Path:
     temp = store.new_generation()
     db = MetaDB(temp / DB_FILE)
@@ -294,12 +296,17 @@ def _write_generation(
     db.commit()
     db.close()
 
-    vector_store = create_vector_store(embedder.dimension, len(ids), config.vector_index)
-    vector_store.add(vectors, ids)
-    vector_store.save(temp)
-
     corpus_language = max(languages, key=lambda k: languages[k]) if languages else "fr"
-    BM25Index.build(texts, ids, corpus_language).save(temp / LEXICAL_DIR)
+    if store.backend is not None:  # issue 12: vectors and BM25 terms go to Milvus
+        store.backend.write(
+            temp, chunked, vectors, mode=mode, previous=store.current(),
+            dimension=embedder.dimension, language=corpus_language,
+        )  # fmt: skip
+    else:
+        vector_store = create_vector_store(embedder.dimension, len(ids), config.vector_index)
+        vector_store.add(vectors, ids)
+        vector_store.save(temp)
+        BM25Index.build(texts, ids, corpus_language).save(temp / LEXICAL_DIR)
 
     chunking = config.chunking
     manifest = Manifest(

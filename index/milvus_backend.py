@@ -425,13 +425,9 @@ class MilvusBackend:
         all: their rows read as zeros and are never written. A full build copies them into
         the new collection, read back from the live one (or from a FAISS generation's file).
         """
-        from index.vectors import VECTORS_FILE, FaissVectorStore
-
         info = MilvusGeneration.read(directory)
-        if info is None:
-            if (directory / VECTORS_FILE).is_file():
-                return FaissVectorStore.load(directory).matrix()
-            return np.zeros(0, dtype=np.int64), np.zeros((0, dimension), dtype=np.float32)
+        if info is None:  # a FAISS generation: its vectors are reused all the same
+            return previous_vectors(None, directory, mode, dimension)
         ids = np.asarray(_chunk_ids(directory), dtype=np.int64)
         if mode == "update":
             return ids, np.broadcast_to(
@@ -732,8 +728,8 @@ def previous_vectors(
     """The live generation's reusable (ids, vectors), whichever backend built it."""
     if backend is not None:
         return backend.previous_vectors(directory, mode, dimension)
-    from index.vectors import VECTORS_FILE, FaissVectorStore
+    if is_milvus_generation(directory):  # FAISS now, Milvus before: re-embed, nothing to read
+        return np.zeros(0, dtype=np.int64), np.zeros((0, dimension), dtype=np.float32)
+    from index.vectors_ivf import load_vector_store
 
-    if (directory / VECTORS_FILE).is_file():
-        return FaissVectorStore.load(directory).matrix()
-    return np.zeros(0, dtype=np.int64), np.zeros((0, dimension), dtype=np.float32)
+    return load_vector_store(directory).matrix()

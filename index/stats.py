@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from index.metadb import DB_FILE, MetaDB
+from index.milvus_backend import MilvusGeneration
 from index.store import IndexStore, Manifest, directory_bytes
 
 
@@ -25,6 +26,9 @@ class IndexStats:
     date_max: str | None
     languages: dict[str, int]
     outlets: list[tuple[str, int]]
+    backend: str = "faiss"
+    collection: str | None = None  # Milvus: the live generation's collection
+    server: str | None = None  # Milvus: its URI, without credentials
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -48,6 +52,8 @@ class IndexStats:
                 f"dates      {dates}",
                 f"languages  {langs}",
                 f"outlets    {outlets}",
+                f"backend    {self.backend}"
+                + (f", collection {self.collection} at {self.server}" if self.collection else ""),
             ]
         )
 
@@ -65,6 +71,7 @@ def read_stats(index_dir: Path) -> IndexStats:
     finally:
         db.close()
     size = directory_bytes(directory)
+    milvus = MilvusGeneration.read(directory)  # issue 12: which backend holds the vectors
     return IndexStats(
         index_dir=str(index_dir),
         generation=directory.name,
@@ -79,6 +86,9 @@ def read_stats(index_dir: Path) -> IndexStats:
         date_max=date_max,
         languages=languages,
         outlets=outlets,
+        backend="milvus" if milvus else "faiss",
+        collection=milvus.collection if milvus else None,
+        server=milvus.server if milvus else None,
     )
 
 

@@ -25,13 +25,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index.errors import IndexBusyError, IndexMismatchError, IndexNotFoundError
 from index.lexical import BM25Index, LexicalIndex
 from index.metadb import DB_FILE, MetaDB
 from index.vectors import VectorStore
 from index.vectors_ivf import load_vector_store
+
+if TYPE_CHECKING:
+    from index.milvus_backend import MilvusBackend
 
 FORMAT_VERSION = 1
 MANIFEST_FILE = "manifest.json"
@@ -93,12 +96,19 @@ def check_compatible(manifest: Manifest, model_id: str, dimension: int, index_di
 class LoadedIndex:
     """One opened generation: vectors, metadata in SQLite, the lexical index. Read-only."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, backend: MilvusBackend | None = None) -> None:
         self.directory = directory
         self.manifest = Manifest.read(directory)
-        self.vectors: VectorStore = load_vector_store(directory)
+        self.vectors: VectorStore
+        self.lexical: LexicalIndex
+        if backend is not None or (directory / "milvus.json").is_file():
+            from index.milvus_backend import open_milvus  # issue 12: the Milvus backend
+
+            self.vectors, self.lexical = open_milvus(directory, backend)
+        else:
+            self.vectors = load_vector_store(directory)
+            self.lexical = BM25Index.load(directory / LEXICAL_DIR)
         self.db = MetaDB(directory / DB_FILE, readonly=True)
-        self.lexical: LexicalIndex = BM25Index.load(directory / LEXICAL_DIR)
 
     def close(self) -> None:
         self.db.close()
@@ -107,8 +117,9 @@ class LoadedIndex:
 class IndexStore:
     """Finds, opens and replaces generations inside one index directory."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, backend: MilvusBackend | None = None) -> None:
         self.root = root
+        self.backend = backend  # None: FAISS files in the generation directory
 
     def current(self) -> Path | None:
         pointer = self.root / CURRENT_FILE
@@ -134,7 +145,7 @@ class IndexStore:
         manifest = Manifest.read(directory)
         if model_id is not None and dimension is not None:
             check_compatible(manifest, model_id, dimension, self.root)
-        return LoadedIndex(directory)
+        return LoadedIndex(directory, self.backend)
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -168,12 +179,16 @@ class IndexStore:
                 _fsync(path)
         final = self.root / temp_dir.name.removeprefix(".tmp-")
         temp_dir.rename(final)
+        if self.backend is not None:
+            self.backend.switch(final)  # the Milvus alias moves just before CURRENT does
         pointer_tmp = self.root / f".{CURRENT_FILE}.{uuid.uuid4().hex[:8]}"
         pointer_tmp.write_text(final.name + "\n", "utf-8")
         _fsync(pointer_tmp)
         pointer_tmp.replace(self.root / CURRENT_FILE)
         _fsync_dir(self.root)
         self._remove_old(keep=final)
+        if self.backend is not None:
+            self.backend.cleanup(final)  # drops the collections of replaced generations
         return final
 
     def _remove_old(self, keep: Path) -> None:

@@ -172,6 +172,7 @@ def cache_key(paths: Sequence[Path], settings: Settings, embedder: Embedder) -> 
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
         "field_map": dict(sorted(settings.jsonl_field_map.items())),
+        "backend": settings.backend,  # issue 12: a FAISS index is not a Milvus one
         "max_article_chars": settings.max_article_chars,
     }
     digest.update(json.dumps(relevant, sort_keys=True).encode())
@@ -198,14 +199,13 @@ def ensure_index(
 ) -> tuple[Path, bool]:
     """Return (index directory, reused): build into ``cache_dir/<key>`` unless already there."""
     from bot.progress import TerminalProgress
-    from bot.runtime import make_build_config
+    from bot.runtime import make_build_config, make_store
     from index.builder import build_index
-    from index.store import IndexStore
 
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise EvalInputError(f"corpus path {missing[0]} does not exist")
-    store = IndexStore(cache_dir / cache_key(paths, settings, embedder))
+    store = make_store(settings, cache_dir / cache_key(paths, settings, embedder))
     if store.current() is not None:
         return store.root, True
     with TerminalProgress(disable=not progress) as bar:
