@@ -4,6 +4,7 @@ and the event loop never stalls (a stalled loop misses Discord's 3-second deadli
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import time
 from pathlib import Path
@@ -21,6 +22,8 @@ from .discord_support import (  # noqa: F401  (fixtures)
     settle,
 )
 from .support import SAMPLE_DIR
+
+log = logging.getLogger(__name__)
 
 CROWD = 100
 WORKERS = 2
