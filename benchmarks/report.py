@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks.milvus_phase import render as render_backends
+
 Result = dict[str, Any]
 
 
@@ -23,6 +25,8 @@ def render_markdown(results: Result) -> str:
         _latency(results),
         "## Quality (`newsbot eval`)",
         _quality(results),
+        "## Backends: FAISS and Milvus ([docs/scale.md](../../docs/scale.md))",
+        render_backends(results.get("backends", {})),
         "## How these were made",
         _notes(results),
     ]

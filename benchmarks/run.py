@@ -25,6 +25,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from benchmarks.milvus_phase import section
 from benchmarks.phases import first_lines
 from benchmarks.report import render_markdown
 
@@ -286,7 +287,7 @@ def guarded(into: Result, key: str, step: Callable[[], Result]) -> None:
         into[key] = {"error": str(exc)}
 
 
-SECTIONS = ("indexing", "txtai", "quality", "scale", "latency", "encoder", "ann")
+SECTIONS = ("indexing", "txtai", "quality", "scale", "latency", "encoder", "ann", "backends")
 
 
 def run(args: argparse.Namespace, out: Path) -> Result:
@@ -345,6 +346,9 @@ def run(args: argparse.Namespace, out: Path) -> Result:
         checkpoint()
     if "ann" in wanted and args.ann_chunks:
         guarded(results, "ann", lambda: ann(orangesum_index, args))
+        checkpoint()
+    if "backends" in wanted:  # issue 12: FAISS and Milvus on one corpus (benchmarks/milvus_phase)
+        guarded(results, "backends", lambda: section(xling_index, args.latency_questions))
         checkpoint()
     checkpoint()
     results.setdefault("measured_in", {})
