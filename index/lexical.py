@@ -30,10 +30,27 @@ META_FILE = "lexical.json"
 @cache
 def _stopwords() -> frozenset[str]:
     """French and English function words, folded: questions in one language, text in the other."""
-    import bm25s.stopwords as sw
-
+    sw = _bm25s_stopwords()
     words = [*sw.STOPWORDS_FRENCH, *sw.STOPWORDS_EN_PLUS]
     return frozenset(fold(w) for w in words)
+
+
+def _bm25s_stopwords() -> Any:
+    """bm25s's stopword lists, read from their own file: ``import bm25s.stopwords`` runs the
+    package's ``__init__``, which imports scipy (a third of a cold ``ask``) for no word lists."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("bm25s")  # a top-level package: located, not imported
+    origin = Path(spec.origin).parent / "stopwords.py" if spec and spec.origin else None
+    if origin is not None and origin.is_file():
+        loader = importlib.util.spec_from_file_location("_newsbot_bm25s_stopwords", origin)
+        if loader is not None and loader.loader is not None:
+            module = importlib.util.module_from_spec(loader)
+            loader.loader.exec_module(module)
+            return module
+    import bm25s.stopwords
+
+    return bm25s.stopwords
 
 
 @dataclass(frozen=True)

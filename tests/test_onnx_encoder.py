@@ -132,7 +132,7 @@ class HashingFallback:
 def test_cold_ask_never_imports_torch(
     sample_index_dir: Path, onnx_cache: Path, tmp_path: Path
 ) -> None:
-    """`newsbot ask --json` in a fresh process answers without torch or transformers."""
+    """`newsbot ask --json` in a fresh process answers without torch, transformers or scipy."""
     script = (
         "import json, sys\n"
         "from bot.cli import main\n"
@@ -140,8 +140,8 @@ def test_cold_ask_never_imports_torch(
         "    main(['ask', 'Who was expelled from Mali?', '--json'])\n"
         "except SystemExit as exit:\n"
         "    assert not exit.code, exit.code\n"
-        "heavy = sorted(m for m in ('torch', 'transformers', 'sentence_transformers')"
-        " if m in sys.modules)\n"
+        "heavy = sorted(m for m in ('torch', 'transformers', 'sentence_transformers',"
+        " 'bm25s', 'scipy') if m in sys.modules)\n"
         "print(json.dumps(heavy))\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
