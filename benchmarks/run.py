@@ -332,7 +332,7 @@ def run(args: argparse.Namespace, out: Path) -> Result:
         guarded(results, "scale_index", lambda: scale_index(orangesum_index, args.scale_chunks))
     if "latency" in wanted:
         indexes = {"xling-dev": xling_index, "orangesum": orangesum_index}
-        if "index_dir" in results["scale_index"]:
+        if "index_dir" in results.get("scale_index", {}):
             indexes["scale"] = Path(results["scale_index"]["index_dir"])
         results["latency"] = {}
         for name, directory in indexes.items():
