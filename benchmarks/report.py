@@ -134,7 +134,7 @@ def _goals(results: Result) -> str:
         rows.append(
             [
                 "question vectors: light (ONNX) vs build encoder, min cosine",
-                encoder["cosine_min"],
+                f"{encoder['cosine_min']:.6f}",
                 f"{encoder['build_precision']} build",
                 "",
                 "≥ 0.9999 vs float32",
@@ -336,7 +336,7 @@ def _quality(results: Result) -> str:
 
 def _notes(results: Result) -> str:
     opts = results["options"]
-    scale = results["scale_index"]
+    scale = results.get("scale_index") or {"error": "not built in this run"}
     txtai = results.get("txtai") or {}
     limit = opts.get("limit")
     if "error" in scale:
