@@ -466,7 +466,7 @@ class MilvusBackend:
             old_ids, old_scalars = _previous_chunks(previous)
             shutil.copyfile(previous / STATS_FILE, temp / STATS_FILE)
         else:
-            self._drop_leftovers(keep=self._live_collection())
+            self._drop_leftovers(keep=before.collection if before else None)  # live one stays
             name = collection_for(self.config.alias, temp)
             self._remember_owned(name)
             self._create(name, dimension)
@@ -630,16 +630,6 @@ class MilvusBackend:
         except MilvusException:
             return None
         return str(info["collection_name"])
-
-    def _live_collection(self) -> str | None:
-        from index.store import CURRENT_FILE
-
-        try:
-            name = (self.root / CURRENT_FILE).read_text("utf-8").strip()
-        except FileNotFoundError:
-            return None
-        info = MilvusGeneration.read(self.root / name) if name else None
-        return info.collection if info else None
 
     def _owned(self) -> list[str]:
         path = self.root / OWNED_FILE
