@@ -98,8 +98,8 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=20)
     candidates: int = Field(50, ge=5, le=1000)
     # Calibrated relevance (estimated probability that the best sentence answers) below which
-    # newsbot abstains; 0.5 maximises balanced accuracy on the dev sets (bot/answer/extract.py).
-    abstain_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    # newsbot abstains (the reader's fitted decide model, bot/answer/reader.py).
+    abstain_threshold: float = Field(0.35, ge=0.0, le=1.0)
 
     # --- Discord ------------------------------------------------------------------------
     discord_token: SecretStr | None = Field(

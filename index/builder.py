@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from index.chunking import ChunkingConfig, chunk_article
+from index.cleaning import CleaningReport, clean_articles
 from index.corpus import DEFAULT_MAX_ARTICLE_CHARS, read_corpus
 from index.embedding import Embedder
 from index.errors import IndexMismatchError
@@ -87,6 +88,7 @@ class BuildReport:
     skipped: list[SkippedInput] = field(default_factory=list)
     seconds: float = 0.0
     embed_seconds: float = 0.0
+    cleaning: CleaningReport = field(default_factory=CleaningReport)
 
     @property
     def articles_per_second(self) -> float:
@@ -133,11 +135,12 @@ def build_index(
             )
         )
         report.skipped, report.duplicates = load.skipped, load.duplicates
+        read = clean_articles(read, report.cleaning)  # navigation/credits never quotable
         final = _final_articles(read, previous, mode, prune, report)
         chunked = _chunk_all(final, embedder, config.chunking, notify)
         vectors = _vectors_for(chunked, previous, embedder, config.batch_size, report, notify)
         notify("writing", 0, 1)
-        _write_generation(store, chunked, vectors, embedder, config, started, mode)
+        _write_generation(store, chunked, vectors, embedder, config, started, mode, report.cleaning)
     report.articles = len(chunked)
     report.chunks = sum(len(chunks) for _, _, chunks in chunked)
     report.seconds = time.perf_counter() - started
@@ -282,6 +285,7 @@ def _write_generation(
     config: BuildConfig,
     started: float,
     mode: Mode,
+    cleaning: CleaningReport | None = None,
 ) -> Path:
     temp = store.new_generation()
     db = MetaDB(temp / DB_FILE)
@@ -324,6 +328,7 @@ def _write_generation(
         build_seconds=round(time.perf_counter() - started, 2),
         language=corpus_language,
         languages=dict(sorted(languages.items(), key=lambda kv: -kv[1])),
+        cleaning=cleaning.to_json() if cleaning is not None else {},
     )
     (temp / MANIFEST_FILE).write_text(manifest.to_json(), "utf-8")
     return store.publish(temp)

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field, replace
 from index.models import Article
 from index.text import fold
 
+#: Bumped whenever cleaning changes what is stored, so cached evaluation indexes are rebuilt.
+CLEANING_VERSION = 1
 #: A repeated line, sentence or prefix is furniture from this many articles of one source...
 REPEAT_MIN_ARTICLES = 8
 #: ...and this share of them (so a 36,000-article source needs 72).

@@ -156,6 +156,18 @@ class MetaDB:
             ).fetchall()
         return {row[0]: ArticleMeta(*row) for row in rows}
 
+    def article_texts(self, ids: Iterable[str]) -> dict[str, str]:
+        """Full article texts, for the reader (it reads beyond the retrieved chunks)."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT id, text FROM articles WHERE id IN ({marks})", wanted
+            ).fetchall()
+        return {row[0]: row[1] for row in rows}
+
     def chunk_ids_matching(self, filters: SearchFilters) -> list[int]:
         """Chunk ids of articles that pass the filters. Undated articles fail any date filter."""
         clauses: list[str] = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ class IndexStats:
     backend: str = "faiss"
     collection: str | None = None  # Milvus: the live generation's collection
     server: str | None = None  # Milvus: its URI, without credentials
+    cleaning: dict[str, Any] = field(default_factory=dict)  # what index.cleaning removed
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -54,8 +55,22 @@ class IndexStats:
                 f"outlets    {outlets}",
                 f"backend    {self.backend}"
                 + (f", collection {self.collection} at {self.server}" if self.collection else ""),
+                f"cleaned    {_cleaning(self.cleaning)}",
             ]
         )
+
+
+def _cleaning(report: dict[str, Any]) -> str:
+    """ "12,345 characters of navigation/credits from 507 of 881 articles (0.4%)"."""
+    if not report:
+        return "not recorded (built before cleaning was reported)"
+    before = int(report.get("chars_before") or 0)
+    removed = int(report.get("chars_removed") or 0)
+    share = f" ({100 * removed / before:.1f}%)" if before else ""
+    return (
+        f"{removed:,} characters of navigation/credits removed from "
+        f"{report.get('articles_changed', 0)} of {report.get('articles', 0)} articles{share}"
+    )
 
 
 def read_stats(index_dir: Path) -> IndexStats:
@@ -89,6 +104,7 @@ def read_stats(index_dir: Path) -> IndexStats:
         backend="milvus" if milvus else "faiss",
         collection=milvus.collection if milvus else None,
         server=milvus.server if milvus else None,
+        cleaning=manifest.cleaning,
     )
 
 

@@ -59,6 +59,7 @@ class Manifest:
     language: str
     languages: dict[str, int] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+    cleaning: dict[str, Any] = field(default_factory=dict)  # index.cleaning.CleaningReport
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False)

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+from index.builder import BuildConfig, build_index
 from index.cleaning import CleaningReport, clean_articles, clean_text
+from index.embedding import HashingEmbedder
 from index.models import Article
+from index.stats import read_stats
+from index.store import IndexStore
 from tests.support import shared_path
 
 # Written in the manner of a BBC Afrique body as MasakhaNEWS stores it: no line breaks, the
@@ -74,3 +79,23 @@ def test_real_bbc_afrique_articles_lose_their_navigation() -> None:
         # the sentence the cue was glued to survives, verbatim
         after = article.text.split("A ne pas manquer sur BBC Afrique :", 1)[1].strip()
         assert after[:40] in text
+
+
+def test_the_index_stores_cleaned_bodies_and_stats_report_the_removal(
+    tmp_path: Path, hashing_embedder: HashingEmbedder
+) -> None:
+    corpus = tmp_path / "bbc.jsonl"
+    record = {"id": "suez", "title": "Canal de Suez", "text": BBC_BODY, "source": "BBC Afrique"}
+    corpus.write_text(json.dumps(record, ensure_ascii=False) + "\n", "utf-8")
+    root = tmp_path / "index"
+    build_index(IndexStore(root), [corpus], hashing_embedder, BuildConfig())
+    stats = read_stats(root)
+    assert stats.cleaning["articles_changed"] == 1
+    assert stats.cleaning["chars_removed"] > 0
+    assert "removed from 1 of 1 articles" in stats.describe()
+    loaded = IndexStore(root).open()
+    try:
+        text = loaded.db.article_texts(["suez"])["suez"]
+    finally:
+        loaded.close()
+    assert "A ne pas manquer" not in text and "Les prix du pétrole" in text

@@ -286,7 +286,7 @@ _NOT_NAMES = frozenset(
 )
 _QUOTED = re.compile(r"[«“\"]\s?([^«»“”\"]{2,60}?)\s?[»”\"]")
 _PLACE_PREPOSITION = re.compile(
-    r"(?:\b(?:à|au|aux|en|dans|de|du|des|vers|depuis|près de|in|at|from|near|to|into|across)\s+"
+    r"(?:\b(?:à|au|aux|en|dans|vers|depuis|près d[eu]s?|in|at|from|near|to|into|across)\s+"
     r"(?:l['’]|la\s+|le\s+|les\s+|the\s+)?)$",
     _FLAGS,
 )

@@ -1,66 +1,36 @@
-"""Pick the sentences that answer a question out of the top passages, and date expressions.
+"""What the reader (``bot.answer.reader``) shares: the sentence record, term coverage, dates.
 
-A sentence's relevance mixes two signals, each in [0, 1]:
-- ``cosine``: the embedding model's similarity between question and sentence (works across
-  languages, weak French-French);
-- ``coverage``: the share of the question's terms (stemmed, accent-folded, idf-weighted) that
-  the sentence contains (exact, but only within one language, plus names and numbers).
-They are mixed with the same language rule as retrieval (``index.fusion``): coverage weighs
-more when question and sentence share a language. The sentence alone often lacks the subject
-("Il répond ainsi à une invitation…"), so the passage's own relevance is blended in.
-
-The raw mix runs lower across languages (cosines are smaller, coverage rarely applies) than
-within one, so one threshold would suit only one case. ``calibrate`` maps it to an estimated
-probability that the sentence comes from a passage that answers, with one logistic curve per
-case (same / different language), fitted on the dev sets: answerable questions against the
-corpus that holds their answer, the same questions against a corpus that does not (xling-dev
-questions over piaf-dev's passages), classes weighted equally. The abstention threshold is
-compared with that probability, so 0.5 is the natural default for every language pairing.
+- ``ScoredSentence``: a sentence of an article with its score, as "closest matches" and "more
+  sources" show it;
+- ``coverage``: the share of the question's terms (stemmed, accent-folded, idf-weighted) that a
+  text contains, counting near-cognates, so an English question meets French text through
+  names and Latin roots;
+- the date grammar (``date_expression``, ``asks_when``) that ``bot.answer.answer_types`` uses
+  for "when" answers.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from index.embedding import Embedder
-from index.fusion import lexical_weight
-from index.models import Hit
-from index.query import PreparedQuestion
-from index.sentences import sentence_spans
 from index.text import MONTH_NAMES, fold
 
-#: Share of a sentence's relevance that comes from the passage it sits in.
-PASSAGE_SHARE = 0.35
-#: A second sentence is quoted only when it is nearly as relevant as the first.
-SECOND_SENTENCE_RATIO = 0.8
-#: Ranking bonus for a sentence holding what the question asks for (a date for "when", a
-#: number for "how many"): it orders sentences only, never the abstention decision.
-ANSWER_TYPE_BONUS = 0.1
-MIN_SENTENCE_WORDS = 4
 COGNATE_PREFIX = 5
-MAX_SENTENCE_CHARS = 600
-
-#: (slope, midpoint) of the logistic calibration, per "question and sentence share a language".
-CALIBRATION: dict[bool, tuple[float, float]] = {True: (14.6, 0.46), False: (17.8, 0.34)}
-
-Tokenize = Callable[[str], list[str]]
 
 
 @dataclass(frozen=True, slots=True)
 class ScoredSentence:
-    """A sentence of a retrieved passage, located in its article's text."""
+    """A sentence of a read article, located in its article's text."""
 
-    hit_rank: int
+    hit_rank: int  # rank of its article among the articles read
     article_id: str
     start: int  # character offsets into the article text
     end: int
     text: str
-    relevance: float  # calibrated probability in [0, 1] (see ``calibrate``)
-    score: float  # the raw mix (+ answer-type bonus): orders the sentences of one answer
+    relevance: float  # the reader's estimated probability that it holds the answer
+    score: float  # the reader's rank logit: orders the sentences of one answer
     cosine: float
     coverage: float
 
@@ -104,106 +74,6 @@ def _one_edit_apart(a: str, b: str) -> bool:
     while i < len(a) and a[i] == b[i]:
         i += 1
     return a[i + (len(a) == len(b)) :] == b[i + 1 :]
-
-
-def mix(cos: float, cov: float, same_language: bool) -> float:
-    """Language-aware blend of the two signals (see module docstring)."""
-    w = lexical_weight(same_language)
-    return w * cov + (1.0 - w) * max(cos, 0.0)
-
-
-def calibrate(raw: float, same_language: bool) -> float:
-    """Raw relevance → estimated probability that it answers (see module docstring)."""
-    slope, midpoint = CALIBRATION[same_language]
-    return float(1.0 / (1.0 + np.exp(-slope * (raw - midpoint))))
-
-
-def candidate_sentences(hits: Sequence[Hit]) -> list[tuple[int, Hit, int, int]]:
-    """(hit rank, hit, start, end) of every quotable sentence, each span once.
-
-    Chunk spans index into the article text and sentence spans into the chunk, so the sum is
-    the sentence's exact place in the article. Overlapping chunks repeat sentences: kept once.
-    """
-    seen: set[tuple[str, int, int]] = set()
-    out: list[tuple[int, Hit, int, int]] = []
-    for rank, hit in enumerate(hits):
-        chunk = hit.chunk
-        language = hit.article.language or "fr"
-        for start, end in sentence_spans(chunk.text, language):
-            text = chunk.text[start:end]
-            if len(text.split()) < MIN_SENTENCE_WORDS or len(text) > MAX_SENTENCE_CHARS:
-                continue
-            key = (chunk.article_id, chunk.start + start, chunk.start + end)
-            if key not in seen:
-                seen.add(key)
-                out.append((rank, hit, *key[1:]))
-    return out
-
-
-def score_sentences(
-    question: PreparedQuestion, hits: Sequence[Hit], *, embedder: Embedder, tokenize: Tokenize
-) -> list[ScoredSentence]:
-    """Every candidate sentence with its relevance, best first.
-
-    ``tokenize`` must be the one that produced ``question.tokens`` (the lexical index's), so
-    sentence tokens and question terms compare.
-    """
-    found = candidate_sentences(hits)
-    if not found:
-        return []
-    qvec = question.require_vector()
-    terms = question.term_weights
-    question_language = question.language
-    texts = [hit.chunk.text[s - hit.chunk.start : e - hit.chunk.start] for _, hit, s, e in found]
-    vectors = embedder.encode(texts)
-    cosines = (vectors @ qvec.astype(np.float32)).tolist()
-    passage: dict[int, float] = {}
-    wanted = _answer_type(question.text)
-    out: list[ScoredSentence] = []
-    for (rank, hit, start, end), text, cos in zip(found, texts, cosines, strict=True):
-        same = (hit.article.language or question_language) == question_language
-        if rank not in passage:
-            passage[rank] = mix(hit.dense or 0.0, coverage(terms, tokenize(hit.chunk.text)), same)
-        cov = coverage(terms, tokenize(text))
-        raw = (1 - PASSAGE_SHARE) * mix(cos, cov, same) + PASSAGE_SHARE * passage[rank]
-        relevance = calibrate(raw, same)
-        score = raw + (ANSWER_TYPE_BONUS if wanted is not None and wanted(text) else 0.0)
-        out.append(
-            ScoredSentence(rank, hit.chunk.article_id, start, end, text, relevance, score, cos, cov)
-        )
-    out.sort(key=lambda s: (-s.score, s.hit_rank, s.start))
-    return out
-
-
-_HOW_MANY = re.compile(r"^\s*(how (many|much)|combien)\b", re.IGNORECASE)
-_NUMBER = re.compile(r"\d")
-
-
-def _answer_type(question: str) -> Callable[[str], bool] | None:
-    """A test for sentences that hold the kind of answer asked for, when the question says."""
-    if asks_when(question):
-        return lambda text: date_expression(text) is not None
-    if _HOW_MANY.search(question):
-        return lambda text: _NUMBER.search(text) is not None
-    return None
-
-
-def choose(sentences: Sequence[ScoredSentence]) -> list[ScoredSentence]:
-    """The best sentence, and the next one when nearly as good (answers often span two).
-
-    A second sentence with the same text (the same wire story in two outlets) is not repeated.
-    """
-    if not sentences:
-        return []
-    first = sentences[0]
-    chosen = [first]
-    second = next((s for s in sentences[1:] if s.text != first.text), None)
-    if second is not None and second.score >= SECOND_SENTENCE_RATIO * first.score:
-        chosen.append(second)
-    # Same article: keep reading order, so the quote reads naturally.
-    if len(chosen) == 2 and chosen[0].article_id == chosen[1].article_id:
-        chosen.sort(key=lambda s: s.start)
-    return chosen
 
 
 # --- dates for "when / quand" questions -------------------------------------------------------

@@ -81,6 +81,12 @@ def parse_ks(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[
     help="Where built indexes are kept (default: NEWSBOT_EVAL_CACHE_DIR or .newsbot/eval-cache).",
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Ask only the first N.")
+@click.option(
+    "--details",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write one JSON line per question (question, gold, answer, hit, type, top articles).",
+)
 @handle_errors
 def eval_command(
     corpus: tuple[Path, ...],
@@ -89,6 +95,7 @@ def eval_command(
     json_out: Path | None,
     cache_dir: Path | None,
     limit: int | None,
+    details: Path | None,
 ) -> None:
     """Score newsbot on a question set: recall@k, MRR, answer hits, abstentions, latency.
 
@@ -96,7 +103,7 @@ def eval_command(
     answering service as the console and Discord, and scores BM25 alone and dense alone on the
     same chunks beside it.
     """
-    report = _run(corpus, questions, ks, cache_dir, limit)
+    report = _run(corpus, questions, ks, cache_dir, limit, details)
     if json_out is not None and str(json_out) == "-":
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
         return
@@ -113,6 +120,7 @@ def _run(
     ks: tuple[int, ...],
     cache_dir: Path | None,
     limit: int | None,
+    details: Path | None = None,
 ) -> EvalReport:
     from bot.evaluation.runner import EvalConfig, run_eval
 
@@ -123,6 +131,7 @@ def _run(
         cache_dir=cache_dir or settings.eval_cache_dir,
         ks=ks,
         limit=limit,
+        details=details,
     )
     return run_eval(settings, config)
 
@@ -148,8 +157,15 @@ def describe(report: EvalReport) -> str:
             *(_row(row, widths) for row in [header, *rows]),
             f"latency per question (retrieve + answer): p50 {latency['p50']} ms, "
             f"p95 {latency['p95']} ms",
+            _by_type(report),
         ]
     )
+
+
+def _by_type(report: EvalReport) -> str:
+    """Answer hit per answer type (bot.answer.answer_types), answerable questions only."""
+    parts = [f"{kind} {hit:.3f} ({n})" for kind, (n, hit) in report.by_type.items()]
+    return "answer hit by type: " + (", ".join(parts) or "no answerable questions")
 
 
 def _row(cells: list[str], widths: list[int]) -> str:

@@ -13,7 +13,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -21,6 +21,7 @@ from bot.evaluation.metrics import (
     Outcome,
     Summary,
     answer_hit,
+    answer_hit_by_type,
     dedupe,
     percentile,
     summaries_json,
@@ -30,6 +31,7 @@ from bot.evaluation.metrics import (
 from index.errors import NewsbotError
 
 if TYPE_CHECKING:
+    from bot.answer.models import Answer
     from bot.answer.service import AnswerService
     from bot.settings import Settings
     from index.embedding import Embedder
@@ -67,6 +69,7 @@ class EvalConfig:
     ks: tuple[int, ...] = DEFAULT_KS
     limit: int | None = None
     baselines: tuple[BaselineMethod, ...] = BASELINES
+    details: Path | None = None  # one JSON line per question is written here when set
 
     @property
     def depth(self) -> int:
@@ -87,6 +90,8 @@ class EvalReport:
     settings: dict[str, Any]
     articles: int
     chunks: int
+    # answerable questions and answer hit per answer type (metrics.answer_hit_by_type)
+    by_type: dict[str, tuple[int, float]] = field(default_factory=dict)
 
     def latency(self) -> dict[str, float | None]:
         if not self.latencies_ms:
@@ -159,12 +164,14 @@ def cache_key(paths: Sequence[Path], settings: Settings, embedder: Embedder) -> 
     The files are those the build reads (``iter_corpus_files``), so the key changes exactly
     when the indexed corpus does.
     """
+    from index.cleaning import CLEANING_VERSION
     from index.corpus import iter_corpus_files
     from index.store import FORMAT_VERSION
 
     digest = hashlib.sha256()
     relevant = {
         "format": FORMAT_VERSION,
+        "cleaning": CLEANING_VERSION,  # changed ingest code must rebuild the cached index
         "model": embedder.model_id,
         "dimension": embedder.dimension,
         "max_tokens": embedder.max_tokens,
@@ -253,6 +260,7 @@ def run_eval(
         settings=_settings_json(settings, config, embedder, index_dir, reused),
         articles=manifest.articles,
         chunks=manifest.chunks,
+        by_type=answer_hit_by_type(outcomes),
     )
 
 
@@ -267,6 +275,9 @@ def _ask_all(
 ) -> tuple[list[Outcome], list[float], dict[str, list[Outcome]]]:
     from tqdm import tqdm
 
+    from bot.answer.answer_types import classify
+
+    details = config.details.open("w", encoding="utf-8") if config.details else None
     outcomes: list[Outcome] = []
     latencies: list[float] = []
     baselines: dict[str, list[Outcome]] = {name: [] for name in config.baselines}
@@ -286,8 +297,12 @@ def _ask_all(
                 ranked=dedupe(answer.retrieved_article_ids),
                 abstained=answer.abstained,
                 hit=answer_hit(answer.text, question.answers),
+                answer_type=classify(question.question),
             )
         )
+        if details is not None:
+            details.write(json.dumps(_detail(question, answer, outcomes[-1]), ensure_ascii=False))
+            details.write("\n")
         # Prepared once for both baselines; only the dense one needs the vector.
         prepared = retriever.prepare(question.question, embed="dense" in config.baselines)
         for name in config.baselines:
@@ -296,7 +311,26 @@ def _ask_all(
             )
             ranked = dedupe(hit.chunk.article_id for hit in hits)
             baselines[name].append(Outcome(question.lang, question.article_id, ranked))
+    if details is not None:
+        details.close()
     return outcomes, latencies, baselines
+
+
+def _detail(question: EvalQuestion, answer: Answer, outcome: Outcome) -> dict[str, Any]:
+    """One ``--details`` line: enough to read a failure without re-running anything."""
+    return {
+        "id": question.id,
+        "question": question.question,
+        "lang": question.lang,
+        "gold": list(question.answers),
+        "gold_article": question.article_id,
+        "answer": answer.text,
+        "hit": outcome.hit and not outcome.abstained,
+        "abstained": answer.abstained,
+        "answer_type": outcome.answer_type,
+        "top_articles": list(outcome.ranked[:5]),
+        "quoted_articles": [c.article_id for c in answer.citations] if not answer.abstained else [],
+    }
 
 
 def _settings_json(

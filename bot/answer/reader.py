@@ -1,0 +1,475 @@
+"""The reader: which sentence of the best articles answers, and whether any does.
+
+Retrieval ranks chunks; the answer is a sentence, and in long news articles it often sits in a
+chunk that ranked low. So the reader reads *every* sentence of the top ``READ_ARTICLES``
+articles, describes each by a few documented features (``FEATURES``) and scores them with two
+small logistic models fitted on training questions (``scripts/fit_reader.py``; coefficients in
+``bot/answer/reader_model.json``):
+
+1. ``rank`` scores every sentence. Label: the sentence holds a gold answer string. No sentence
+   is embedded at question time: the dense signal is the cosine of the retrieved chunk that
+   holds the sentence, and the lexical, answer-type and constraint features do the rest.
+2. ``decide`` takes the best sentence's features and its ``rank`` logit and estimates the
+   probability that the corpus answers the question at all. Negatives: questions whose passage
+   was removed and questions whose year, figure or name was changed so the article no longer
+   says it ("near misses"). The service abstains below ``abstain_threshold``.
+
+Everything runs in numpy: a model is a vector of weights over standardised features.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bot.answer.answer_types import (
+    LEAD_TYPES,
+    AnswerType,
+    classify,
+    constraints,
+    found_share,
+    new_spans,
+)
+from bot.answer.extract import coverage
+from index.models import Hit
+from index.sentences import sentence_spans
+from index.text import fold
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+MODEL_FILE = Path(__file__).with_name("reader_model.json")
+#: Distinct top-ranked articles whose every sentence is read.
+READ_ARTICLES = 5
+MIN_SENTENCE_WORDS = 4
+MAX_SENTENCE_CHARS = 600
+ARTICLE_CACHE_SIZE = 256
+
+Tokenize = Callable[[str], list[str]]
+
+#: The features, in model order. Each is in [0, 1] or a small count.
+FEATURES: tuple[str, ...] = (
+    "sent_cov",  # idf-weighted share of question terms in the sentence (cognates count)
+    "ctx_cov",  # the same over the sentence and its two neighbours
+    "title_cov",  # ... over the article title
+    "article_cov",  # ... over the whole article (title and text)
+    "chunk_dense",  # cosine question/chunk of the best retrieved chunk holding the sentence
+    "in_hits",  # 1 when the sentence lies in a retrieved chunk
+    "chunk_rank",  # 1/(1+rank) of the best retrieved chunk holding it (0 when none)
+    "article_rank",  # 1/(1+rank) of its article among retrieved articles
+    "type_known",  # the question asks for a date, number, person, place or named thing
+    "type_match",  # the sentence holds a span of that type the question does not hold
+    "type_ctx",  # a neighbour holds one
+    "reason_cue",  # a why/how question and the sentence gives a cause ("parce que", "because")
+    "position",  # 1/(1+index) of the sentence in its article
+    "log_words",  # log(1 + words in the sentence)
+    "cons_sent",  # share of the question's years, figures and names in sentence + neighbours
+    "cons_article",  # ... in the article
+    "year_missing",  # the question names a year the article never mentions
+    "name_missing",  # share of the question's names the article never mentions
+    "same_language",  # question and article share a language
+    "cross_cov",  # sent_cov when languages differ (names, numbers, cognates only)
+    "sent_cov_rel",  # sent_cov / the best sent_cov among all read sentences
+    "ctx_cov_rel",  # ctx_cov / the best ctx_cov
+    "dense_rel",  # chunk_dense minus the best chunk_dense
+    "cov_type",  # sent_cov x type_match: covers the question *and* holds the wanted answer
+    "ctx_type",  # ctx_cov x type_match: its neighbours give the subject, it gives the answer
+    "local_cov",  # coverage with terms weighted by rarity among the article's sentences: the
+    # article's topic words are everywhere, the words that ask ("préside") are where it answers
+)
+
+_REASON_CUES = re.compile(
+    r"\b(parce qu|car |en raison d|à cause d|a cause d|afin d|pour (?:que|ne|éviter|permettre)|"
+    r"grâce à|suite à|because|due to|owing to|in order to|so that|as a result|reason|raison|"
+    r"cause|explique|expliqu|expliquant|thanks to)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """One logistic model over standardised features."""
+
+    features: tuple[str, ...]
+    mean: NDArray[np.float64]
+    scale: NDArray[np.float64]
+    weights: NDArray[np.float64]
+    bias: float
+
+    def logits(self, rows: NDArray[np.float64]) -> NDArray[np.float64]:
+        result: NDArray[np.float64] = ((rows - self.mean) / self.scale) @ self.weights + self.bias
+        return result
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "features": list(self.features),
+            "mean": [round(float(v), 6) for v in self.mean],
+            "scale": [round(float(v), 6) for v in self.scale],
+            "weights": [round(float(v), 6) for v in self.weights],
+            "bias": round(self.bias, 6),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Model:
+        return cls(
+            tuple(data["features"]),
+            np.asarray(data["mean"], dtype=np.float64),
+            np.asarray(data["scale"], dtype=np.float64),
+            np.asarray(data["weights"], dtype=np.float64),
+            float(data["bias"]),
+        )
+
+
+@dataclass(frozen=True)
+class ReaderModels:
+    """The fitted models and the version of the feature set they expect."""
+
+    version: int
+    rank: Model
+    decide: Model
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        data = {
+            "version": self.version,
+            "features": list(FEATURES),
+            "meta": self.meta,
+            "rank": self.rank.to_json(),
+            "decide": self.decide.to_json(),
+        }
+        return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+
+
+FEATURE_VERSION = 4
+DECIDE_EXTRA = ("rank_logit", "margin")
+DECIDE_FEATURES: tuple[str, ...] = (*FEATURES, *DECIDE_EXTRA)
+
+
+@cache
+def load_models(path: Path = MODEL_FILE) -> ReaderModels:
+    """The fitted models; a missing or stale file is a packaging error, said plainly."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise RuntimeError(f"cannot read the reader model {path}: {exc}; refit it with "
+                           "`python -m scripts.fit_reader`") from None  # fmt: skip
+    if data.get("version") != FEATURE_VERSION or tuple(data.get("features", ())) != FEATURES:
+        raise RuntimeError(f"{path} was fitted for other features; refit it with "
+                           "`python -m scripts.fit_reader`")  # fmt: skip
+    return ReaderModels(
+        data["version"],
+        Model.from_json(data["rank"]),
+        Model.from_json(data["decide"]),
+        dict(data.get("meta", {})),
+    )
+
+
+# --- articles ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSentences:
+    """An article split into quotable sentences, with what every question needs of them."""
+
+    article_id: str
+    title: str
+    spans: tuple[tuple[int, int], ...]
+    texts: tuple[str, ...]
+    tokens: tuple[tuple[str, ...], ...]
+    all_tokens: frozenset[str]
+    title_tokens: tuple[str, ...]
+    folded: str  # title and text, folded, for constraint checks
+
+
+def split_article(
+    article_id: str, title: str, text: str, language: str, tokenize: Tokenize
+) -> ArticleSentences:
+    """Quotable sentences: long enough to say something, short enough to quote."""
+    spans: list[tuple[int, int]] = []
+    for start, end in sentence_spans(text, language):
+        words = len(text[start:end].split())
+        if words >= MIN_SENTENCE_WORDS and end - start <= MAX_SENTENCE_CHARS:
+            spans.append((start, end))
+    texts = tuple(text[s:e] for s, e in spans)
+    tokens = tuple(tuple(tokenize(t)) for t in texts)
+    title_tokens = tuple(tokenize(title))
+    every = frozenset(tokenize(text)) | frozenset(title_tokens)
+    return ArticleSentences(
+        article_id, title, tuple(spans), texts, tokens, every, title_tokens,
+        fold(f"{title}\n{text}"),
+    )  # fmt: skip
+
+
+class ArticleCache:
+    """Recently read articles, split and tokenised once (thread-safe LRU)."""
+
+    def __init__(self, size: int = ARTICLE_CACHE_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[str, ArticleSentences] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self, article_id: str, load: Callable[[], tuple[str, str, str]], tokenize: Tokenize
+    ) -> ArticleSentences:
+        with self._lock:
+            found = self._items.get(article_id)
+            if found is not None:
+                self._items.move_to_end(article_id)
+                return found
+        title, text, language = load()
+        made = split_article(article_id, title, text, language, tokenize)
+        with self._lock:
+            self._items[article_id] = made
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return made
+
+
+# --- candidates and features -----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A sentence of a read article, with its features and (once scored) its model scores."""
+
+    article_id: str
+    article_rank: int
+    index: int  # sentence index in the article
+    start: int
+    end: int
+    text: str
+    features: NDArray[np.float64]
+    score: float = 0.0  # the rank model's logit
+
+
+@dataclass
+class Reading:
+    """What the reader found for one question."""
+
+    answer_type: AnswerType
+    candidates: list[Candidate]  # best first
+    answerable: float  # probability that the corpus answers the question
+    articles: dict[str, ArticleSentences]
+
+
+def article_order(hits: Sequence[Hit], limit: int = READ_ARTICLES) -> list[str]:
+    """Distinct article ids in ranking order, at most ``limit``."""
+    return list(dict.fromkeys(hit.chunk.article_id for hit in hits))[:limit]
+
+
+def candidates(
+    question: str,
+    question_language: str,
+    hits: Sequence[Hit],
+    articles: Sequence[ArticleSentences],
+    *,
+    tokenize: Tokenize,
+    terms: Mapping[str, float],
+    answer_type: AnswerType | None = None,
+) -> list[Candidate]:
+    """Every sentence of ``articles`` with its features (see ``FEATURES``)."""
+    kind = answer_type or classify(question)
+    cons = constraints(question)
+    cons_terms = [*cons.years, *cons.figures, *cons.names]
+    language_of = {hit.chunk.article_id: hit.article.language for hit in hits}
+    out: list[Candidate] = []
+    for rank, article in enumerate(articles):
+        own = [(i, hit) for i, hit in enumerate(hits) if hit.chunk.article_id == article.article_id]
+        same = (language_of.get(article.article_id) or question_language) == question_language
+        art_cov = coverage(terms, list(article.all_tokens))
+        title_cov = coverage(terms, list(article.title_tokens))
+        cons_article = found_share(cons_terms, article.folded)
+        year_missing = float(bool(cons.years) and found_share(cons.years, article.folded) < 1.0)
+        name_missing = 1.0 - found_share(cons.names, article.folded)
+        dense_floor = min((h.dense or 0.0 for _, h in own), default=0.0)
+        covs = [coverage(terms, list(t)) for t in article.tokens]
+        local = _local_coverage(terms, article.tokens)
+        matches = [
+            float(kind in LEAD_TYPES and bool(new_spans(text, kind, question)))
+            for text in article.texts
+        ]
+        n = len(article.texts)
+        for i, ((start, end), text) in enumerate(zip(article.spans, article.texts, strict=True)):
+            holding = [(r, h) for r, h in own if h.chunk.start <= start and end <= h.chunk.end]
+            lo, hi = max(0, i - 1), min(n, i + 2)
+            ctx_tokens = [tok for j in range(lo, hi) for tok in article.tokens[j]]
+            ctx_text = fold(" ".join(article.texts[lo:hi]))
+            dense = max((h.dense or 0.0 for _, h in holding), default=dense_floor)
+            row = {
+                "sent_cov": covs[i],
+                "ctx_cov": coverage(terms, ctx_tokens),
+                "title_cov": title_cov,
+                "article_cov": art_cov,
+                "chunk_dense": dense,
+                "in_hits": float(bool(holding)),
+                "chunk_rank": 1.0 / (1 + min(r for r, _ in holding)) if holding else 0.0,
+                "article_rank": 1.0 / (1 + rank),
+                "type_known": float(kind in LEAD_TYPES),
+                "type_match": matches[i],
+                "type_ctx": max((matches[j] for j in range(lo, hi) if j != i), default=0.0),
+                "reason_cue": float(kind == "reason" and _REASON_CUES.search(text) is not None),
+                "position": 1.0 / (1 + i),
+                "log_words": math.log1p(len(text.split())),
+                "cons_sent": found_share(cons_terms, ctx_text),
+                "cons_article": cons_article,
+                "year_missing": year_missing,
+                "name_missing": name_missing,
+                "same_language": float(same),
+                "cross_cov": 0.0 if same else covs[i],
+            }
+            row["cov_type"] = row["sent_cov"] * row["type_match"]
+            row["ctx_type"] = row["ctx_cov"] * row["type_match"]
+            row["local_cov"] = local[i]
+            vector = np.fromiter((row.get(name, 0.0) for name in FEATURES), dtype=np.float64)
+            out.append(Candidate(article.article_id, rank, i, start, end, text, vector))
+    _relative(out)
+    return out
+
+
+def _local_coverage(terms: Mapping[str, float], sentences: Sequence[Sequence[str]]) -> list[float]:
+    """Per sentence: share of the question's terms it holds, each weighted by its idf and by
+    its rarity among the article's sentences (0 for a term the article never uses)."""
+    sets = [set(tokens) for tokens in sentences]
+    n = len(sets)
+    weights: dict[str, float] = {}
+    for term, idf in terms.items():
+        df = sum(term in tokens for tokens in sets)
+        if df:
+            weights[term] = idf * math.log((n + 1) / (df + 0.5))
+    total = sum(weights.values())
+    if total <= 0:
+        return [0.0] * n
+    return [sum(w for t, w in weights.items() if t in tokens) / total for tokens in sets]
+
+
+def _relative(found: Sequence[Candidate]) -> None:
+    """Fill the features that compare a sentence with the best of this question's sentences."""
+    if not found:
+        return
+    matrix = np.stack([c.features for c in found])
+    for name, source, ratio in (
+        ("sent_cov_rel", "sent_cov", True),
+        ("ctx_cov_rel", "ctx_cov", True),
+        ("dense_rel", "chunk_dense", False),
+    ):
+        column = matrix[:, FEATURES.index(source)]
+        best = float(column.max())
+        values = column / best if ratio and best > 0 else column - best
+        if ratio and best <= 0:
+            values = np.zeros_like(column)
+        matrix[:, FEATURES.index(name)] = values
+    for cand, row in zip(found, matrix, strict=True):
+        cand.features = row
+
+
+def _columns(model: Model) -> list[int]:
+    return [FEATURES.index(name) for name in model.features]
+
+
+def rank(found: list[Candidate], models: ReaderModels) -> list[Candidate]:
+    """``found`` scored by the rank model, best first (ties: article rank, text order)."""
+    if not found:
+        return []
+    matrix = np.stack([c.features for c in found])
+    scores = models.rank.logits(matrix[:, _columns(models.rank)])
+    for cand, score in zip(found, scores.tolist(), strict=True):
+        cand.score = score
+    return sorted(found, key=lambda c: (-c.score, c.article_rank, c.start))
+
+
+def decide_row(ranked: Sequence[Candidate]) -> NDArray[np.float64]:
+    """The decision model's input: the best sentence's features, its logit, its lead."""
+    best = ranked[0]
+    margin = best.score - ranked[1].score if len(ranked) > 1 else 5.0
+    return np.concatenate([best.features, [best.score, margin]])
+
+
+def answerable(ranked: Sequence[Candidate], models: ReaderModels) -> float:
+    """Estimated probability that the best sentence's corpus answers the question."""
+    if not ranked:
+        return 0.0
+    row = decide_row(ranked)
+    columns = [DECIDE_FEATURES.index(name) for name in models.decide.features]
+    logit = float(models.decide.logits(row[columns].reshape(1, -1))[0])
+    return 1.0 / (1.0 + math.exp(-logit))
+
+
+def read(
+    question: str,
+    question_language: str,
+    hits: Sequence[Hit],
+    load_article: Callable[[str], ArticleSentences | None],
+    *,
+    tokenize: Tokenize,
+    terms: Mapping[str, float],
+    models: ReaderModels | None = None,
+    read_articles: int = READ_ARTICLES,
+) -> Reading:
+    """Read the best articles for ``question``: ranked sentences and the answer/refuse odds."""
+    models = models or load_models()
+    kind = classify(question)
+    articles: dict[str, ArticleSentences] = {}
+    for article_id in article_order(hits, read_articles):
+        loaded = load_article(article_id)
+        if loaded is not None:
+            articles[article_id] = loaded
+    found = candidates(
+        question, question_language, hits, list(articles.values()),
+        tokenize=tokenize, terms=terms, answer_type=kind,
+    )  # fmt: skip
+    # A year the question names is a requirement, not a hint: an article that never mentions it
+    # cannot answer ("the 2024 final" is not the 2019 one), whatever else it shares.
+    missing = FEATURES.index("year_missing")
+    found = [c for c in found if c.features[missing] == 0.0]
+    ranked = rank(found, models)
+    return Reading(kind, ranked, answerable(ranked, models), articles)
+
+
+#: A second sentence is quoted when its answer probability is at least this share of the
+#: first's (answers often span two sentences; the eval counts a hit in either).
+SECOND_SENTENCE_RATIO = 0.5
+
+
+def _probability(logit: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(logit, 30.0), -30.0)))
+
+
+def choose(reading: Reading) -> list[Candidate]:
+    """The best sentence, and the next best when nearly as likely; same article: text order."""
+    ranked = reading.candidates
+    if not ranked:
+        return []
+    first = ranked[0]
+    chosen = [first]
+    second = next((c for c in ranked[1:] if c.text != first.text), None)
+    if second is not None and _probability(second.score) >= SECOND_SENTENCE_RATIO * _probability(
+        first.score
+    ):
+        chosen.append(second)
+    if len(chosen) == 2 and chosen[0].article_id == chosen[1].article_id:
+        chosen.sort(key=lambda c: c.start)
+    return chosen
+
+
+def lead(
+    question: str, reading: Reading, chosen: Sequence[Candidate], tokenize: Tokenize
+) -> str | None:
+    """The answer span to open the reply with, from the best quoted sentence that has one."""
+    from bot.answer.answer_types import best_span
+
+    anchors = [fold(w) for w in re.findall(r"\w+", question) if len(w) > 3]
+    for cand in sorted(chosen, key=lambda c: -c.score):
+        span = best_span(cand.text, reading.answer_type, question, anchors)
+        if span is not None:
+            return span.text
+    return None

@@ -1,0 +1,117 @@
+"""The reader quotes the sentence that answers, leads with its answer, refuses what is not said.
+
+A small real corpus (written for these tests, in the manner of wire news) where, for each kind
+of question, one sentence shares the most words with the question and its neighbour holds the
+answer; retrieval and reading use the real model and the fitted reader model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from bot.answer.service import AnswerOptions, AnswerService
+from index.builder import BuildConfig, build_index
+from index.embedding import SentenceTransformerEmbedder
+from index.store import IndexStore
+from tests.invariants import check_invariants
+
+ARTICLES = [
+    {
+        "id": "commission",
+        "title": "Nigeria : une commission d'enquête sur les inondations de Lagos",
+        "text": (
+            "Le gouvernement nigérian a créé une commission d'enquête sur les inondations qui "
+            "ont frappé Lagos cette année. La commission d'enquête sur les inondations doit "
+            "remettre son rapport sur les causes des inondations avant la fin de l'année. "
+            "Elle est présidée par l'ancienne juge Amina Okonkwo, nommée par le président. "
+            "Les inondations ont fait 43 morts et détruit plus de 2 000 maisons dans la ville. "
+            "Les habitants du quartier de Makoko ont été les plus touchés par les inondations."
+        ),
+    },
+    {
+        "id": "barrage",
+        "title": "Éthiopie : le grand barrage de la Renaissance commence à produire",
+        "text": (
+            "Le grand barrage de la Renaissance, sur le Nil Bleu, est au centre d'un différend "
+            "entre l'Éthiopie, l'Égypte et le Soudan. Le barrage de la Renaissance a commencé à "
+            "produire de l'électricité le 20 février 2022, selon le Premier ministre Abiy Ahmed. "
+            "Sa construction, lancée en 2011, a coûté environ 4,2 milliards de dollars. "
+            "Le barrage devrait produire à terme plus de 5 000 mégawatts. "
+            "L'Égypte craint que le barrage ne réduise sa part des eaux du Nil."
+        ),
+    },
+    {
+        "id": "startup",
+        "title": "Sierra Leone : un étudiant transforme le mouvement des piétons en électricité",
+        "text": (
+            "Un jeune inventeur sierra-léonais veut fournir de l'électricité propre aux écoles "
+            "de Freetown grâce au mouvement des piétons. Sa start-up s'appelle Optim Energy et "
+            "elle a déjà équipé une quinzaine d'écoles. "
+            "Le jeune inventeur a reçu le prix mondial des étudiants en 2021 pour son projet. "
+            "Il espère étendre son projet d'électricité à tout le pays d'ici cinq ans."
+        ),
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def service(
+    tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder
+) -> AnswerService:
+    folder = tmp_path_factory.mktemp("reader-corpus")
+    corpus = folder / "news.jsonl"
+    corpus.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in ARTICLES), "utf-8")
+    root = folder / "index"
+    build_index(IndexStore(root), [corpus], real_embedder, BuildConfig())
+    return AnswerService(IndexStore(root), real_embedder, AnswerOptions())
+
+
+def _quotes(text: str) -> list[str]:
+    return re.findall(r"[“«]\s?(.+?)\s?[”»]", text)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Who chairs the inquiry commission on the Lagos floods?", "Amina Okonkwo"),
+        ("Qui préside la commission d'enquête sur les inondations ?", "Amina Okonkwo"),
+        ("When did the Renaissance dam start producing electricity?", "20 février 2022"),
+        ("Le barrage de la Renaissance produit de l'électricité depuis quelle date ?",
+         "20 février 2022"),
+        ("How many people died in the Lagos floods?", "43 morts"),
+        ("Combien a coûté la construction du barrage de la Renaissance ?",
+         "4,2 milliards de dollars"),
+        ("Which start-up did the young Sierra Leonean inventor create?", "Optim Energy"),
+        ("Where were people hit hardest by the Lagos floods?", "Makoko"),
+    ],
+)  # fmt: skip
+def test_the_quoted_sentence_holds_the_answer_and_the_lead_comes_from_it(
+    service: AnswerService, question: str, answer: str
+) -> None:
+    reply = service.answer(question)
+    assert not reply.abstained, reply.text
+    check_invariants(reply.text, reply.citations, abstained=False)
+    quotes = _quotes(reply.text)
+    assert any(answer in quote for quote in quotes), reply.text
+    lead = reply.text.split("“")[0].split("«")[0].rstrip(" :")
+    if lead:
+        assert any(lead in quote for quote in quotes), f"lead {lead!r} is not quoted"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When did the Renaissance dam start producing electricity in 2019?",
+        "Qui préside la commission d'enquête sur les inondations de Lagos de 2015 ?",
+    ],
+)
+def test_a_year_the_corpus_contradicts_is_refused_with_closest_articles(
+    service: AnswerService, question: str
+) -> None:
+    reply = service.answer(question)
+    assert reply.abstained, reply.text
+    assert reply.citations, "an abstention still shows the closest articles"
+    check_invariants(reply.text, reply.citations, abstained=True)
