@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from index.models import Article
+from index.models import Article, content_hash
 from index.text import fold
 
 #: Bumped whenever cleaning changes what is stored, so cached evaluation indexes are rebuilt.
@@ -182,7 +182,9 @@ def clean_articles(
     """Every article with a cleaned body; repetition is counted per source over all of them.
 
     An article whose body would become empty keeps its original text (better furniture than
-    nothing: the title still makes it findable).
+    nothing: the title still makes it findable), and so does one that cleaning would make
+    identical to another article (the loader deduplicated them as distinct; the index keys
+    chunks by content).
     """
     items = list(articles)
     report = report if report is not None else CleaningReport()
@@ -198,11 +200,17 @@ def clean_articles(
         repeated.update(found.lines)
     report.repeated = [k for k, _ in repeated.most_common()]
     out: list[Article] = []
+    taken = {article.content_hash for article in items}
     for article in items:
         report.articles += 1
         report.chars_before += len(article.text)
         cleaned = clean_text(article.text, furniture[fold(article.source or "")])
         if cleaned and cleaned != article.text:
+            digest = content_hash(article.title, cleaned)
+            if digest in taken:
+                out.append(article)
+                continue
+            taken.add(digest)
             report.articles_changed += 1
             report.chars_removed += len(article.text) - len(cleaned)
             article = replace(article, text=cleaned)
