@@ -37,22 +37,9 @@ from index.models import SearchFilters
 from index.retrieval import Retriever
 from index.store import CURRENT_FILE, IndexStore, LoadedIndex
 
-from .support import SAMPLE_DIR, shared_path
+from .support import SAMPLE_DIR, article, shared_path, write_articles
 
 NEWSBOT = [sys.executable, "-m", "bot"]
-
-
-def write_articles(path: Path, articles: list[dict[str, str]]) -> Path:
-    path.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in articles) + "\n", "utf-8")
-    return path
-
-
-def article(n: int, text: str | None = None, **extra: str) -> dict[str, str]:
-    body = text or (
-        f"Article numéro {n}. Le conseil municipal de la ville {n} a voté le budget annuel. "
-        f"Les élus ont débattu pendant {n + 2} heures avant l'adoption du texte."
-    )
-    return {"id": f"a{n}", "title": f"Titre {n}", "text": body, **extra}
 
 
 def milvus_store(root: Path) -> IndexStore:

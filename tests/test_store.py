@@ -6,7 +6,6 @@ run with the real model in test_build.py.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -19,19 +18,7 @@ from index.models import SearchFilters
 from index.store import CURRENT_FILE, IndexStore
 
 from .invariants import article_text
-
-
-def write_articles(path: Path, articles: list[dict[str, str]]) -> Path:
-    path.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in articles) + "\n", "utf-8")
-    return path
-
-
-def article(n: int, text: str | None = None, **extra: str) -> dict[str, str]:
-    body = text or (
-        f"Article numéro {n}. Le conseil municipal de la ville {n} a voté le budget annuel. "
-        f"Les élus ont débattu pendant {n + 2} heures avant le vote final."
-    )
-    return {"id": f"a{n}", "title": f"Titre {n}", "text": body, **extra}
+from .support import article, write_articles
 
 
 def test_build_then_open_reads_back_articles_and_vectors(tmp_path: Path) -> None:
