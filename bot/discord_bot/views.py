@@ -125,16 +125,19 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TE
             await send_private(interaction, t(language, "feedback_thanks", emoji=EMOJI[self.vote]))
 
 
+def _answer_button(kind: str, label: str, emoji: str, answer_id: str) -> discord.ui.Button[Any]:
+    """A button whose custom id (``newsbot:<kind>:<answer id>``) survives restarts."""
+    return discord.ui.Button(
+        style=discord.ButtonStyle.secondary,
+        label=label,
+        emoji=emoji,
+        custom_id=f"newsbot:{kind}:{answer_id}",
+    )
+
+
 class MoreButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=MORE_TEMPLATE):
     def __init__(self, answer_id: str, language: str = "en") -> None:
-        super().__init__(
-            discord.ui.Button(
-                style=discord.ButtonStyle.secondary,
-                label=t(language, "more_button"),
-                emoji="📚",
-                custom_id=f"newsbot:more:{answer_id}",
-            )
-        )
+        super().__init__(_answer_button("more", t(language, "more_button"), "📚", answer_id))
         self.answer_id = answer_id
 
     @classmethod
@@ -158,14 +161,7 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=MORE_T
 
 class ThreadButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=THREAD_TEMPLATE):
     def __init__(self, answer_id: str, language: str = "en") -> None:
-        super().__init__(
-            discord.ui.Button(
-                style=discord.ButtonStyle.secondary,
-                label=t(language, "thread_button"),
-                emoji="🧵",
-                custom_id=f"newsbot:thread:{answer_id}",
-            )
-        )
+        super().__init__(_answer_button("thread", t(language, "thread_button"), "🧵", answer_id))
         self.answer_id = answer_id
 
     @classmethod
