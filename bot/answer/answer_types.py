@@ -80,21 +80,20 @@ _THING_Q = re.compile(
 )
 
 
+#: Question patterns in the order they are tried: the first that matches names the type.
+_QUESTION_TYPES: tuple[tuple[re.Pattern[str], AnswerType], ...] = (
+    (_DATE_Q, "date"),
+    (_NUMBER_Q, "number"),
+    (_PLACE_Q, "place"),
+    (_PERSON_Q, "person"),
+    (_REASON_Q, "reason"),
+    (_THING_Q, "thing"),
+)
+
+
 def classify(question: str) -> AnswerType:
     """The kind of answer ``question`` asks for (English or French), ``"other"`` if unclear."""
-    if _DATE_Q.search(question):
-        return "date"
-    if _NUMBER_Q.search(question):
-        return "number"
-    if _PLACE_Q.search(question):
-        return "place"
-    if _PERSON_Q.search(question):
-        return "person"
-    if _REASON_Q.search(question):
-        return "reason"
-    if _THING_Q.search(question):
-        return "thing"
-    return "other"
+    return next((kind for pattern, kind in _QUESTION_TYPES if pattern.search(question)), "other")
 
 
 @dataclass(frozen=True, slots=True)
