@@ -582,3 +582,9 @@ async def make_driver(harness: Harness) -> TreeDriver:
     # dpytest swaps in its own connection state after the tree was made: reattach the tree.
     harness.bot._connection._command_tree = harness.bot.tree
     return TreeDriver(harness, adapter)
+
+
+def mention(harness: Harness, text: str) -> str:
+    """A message that mentions the bot, as a user types it."""
+    assert harness.bot.user is not None
+    return f"<@{harness.bot.user.id}> {text}"

@@ -24,13 +24,9 @@ from .discord_support import (  # noqa: F401  (fixtures)
     capture_payloads,
     harness_fixture,
     make_harness_fixture,
+    mention,
     sent_messages,
 )
-
-
-def mention(harness: Harness, text: str) -> str:
-    assert harness.bot.user is not None
-    return f"<@{harness.bot.user.id}> {text}"
 
 
 async def test_mention_in_a_channel_gets_the_embed_answer(harness: Harness) -> None:

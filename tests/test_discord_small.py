@@ -24,13 +24,9 @@ from .discord_support import (  # noqa: F401  (fixtures)
     harness_fixture,
     make_driver,
     make_harness_fixture,
+    mention,
     sent_messages,
 )
-
-
-def mention(harness: Harness, text: str) -> str:
-    assert harness.bot.user is not None
-    return f"<@{harness.bot.user.id}> {text}"
 
 
 async def test_refused_mentions_get_one_notice_per_cooldown_window(
