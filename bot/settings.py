@@ -122,6 +122,8 @@ class Settings(BaseSettings):
     feedback_retention_days: int = Field(90, ge=1, le=3650)
     conversation_turns: int = Field(4, ge=1, le=20)  # earlier turns a follow-up can lean on
     conversation_minutes: float = Field(30.0, gt=0, le=1440)  # a conversation expires after this
+    # Answers to mentions open their follow-up thread at once where the bot may (else a button)
+    auto_threads: bool = True
 
     # --- evaluation -----------------------------------------------------------------------
     eval_cache_dir: Path = Path(".newsbot/eval-cache")  # indexes built by `newsbot eval`

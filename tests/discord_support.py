@@ -23,6 +23,7 @@ from typing import Any
 import discord
 import discord.ext.test as dpytest
 import numpy as np
+import pytest
 import pytest_asyncio
 from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 from numpy.typing import NDArray
@@ -83,12 +84,14 @@ class FakeInteraction:
         *,
         guild: discord.Guild | None = None,
         channel: Any = None,
+        locale: discord.Locale = discord.Locale.american_english,
     ) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.client = client
         self.user = user
         self.guild = guild
         self.channel = channel
+        self.locale = locale
         self.created_at = dt.datetime.now(dt.UTC)
         self.response = FakeResponse(self.calls)
         self.followup = FakeFollowup(self.calls)
@@ -249,8 +252,14 @@ class Harness:
     def bob(self) -> discord.Member:
         return dpytest.get_config().members[1]
 
-    def interaction(self, user: discord.abc.User | None = None) -> FakeInteraction:
-        return FakeInteraction(self.bot, user or self.alice, guild=self.guild, channel=self.channel)
+    def interaction(
+        self,
+        user: discord.abc.User | None = None,
+        locale: discord.Locale = discord.Locale.american_english,
+    ) -> FakeInteraction:
+        return FakeInteraction(
+            self.bot, user or self.alice, guild=self.guild, channel=self.channel, locale=locale
+        )
 
 
 HarnessFactory = Callable[..., Any]
@@ -582,6 +591,42 @@ async def make_driver(harness: Harness) -> TreeDriver:
     # dpytest swaps in its own connection state after the tree was made: reattach the tree.
     harness.bot._connection._command_tree = harness.bot.tree
     return TreeDriver(harness, adapter)
+
+
+class Uploader:
+    """An admin attaching files to /newsbot-admin add-article through the real tree."""
+
+    def __init__(
+        self, driver: TreeDriver, admin: discord.Member, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        self.harness = driver.harness
+        self.driver = driver
+        self.admin = admin
+        self.files: dict[str, bytes] = {}
+        files = self.files
+
+        async def read(attachment: discord.Attachment, **_: Any) -> bytes:
+            return files[attachment.filename]  # the CDN download
+
+        monkeypatch.setattr(discord.Attachment, "read", read)
+
+    def payload(
+        self, filename: str, data: bytes, *, locale: str = "en-US", **options: Any
+    ) -> dict[str, Any]:
+        self.files[filename] = data
+        return self.driver.command(
+            "add-article",
+            group="newsbot-admin",
+            options=options,
+            attachments={"file": (filename, len(data))},
+            user=self.admin,
+            locale=locale,
+        )
+
+    async def __call__(
+        self, filename: str, data: bytes, *, locale: str = "en-US", **options: Any
+    ) -> list[Sent]:
+        return await self.driver.dispatch(self.payload(filename, data, locale=locale, **options))
 
 
 def mention(harness: Harness, text: str) -> str:

@@ -10,7 +10,9 @@ import discord
 import pytest
 from discord.ext.test import backend
 
+from bot.discord_bot.render import code_block
 from index.embedding import SentenceTransformerEmbedder
+from index.stats import human_bytes, read_stats
 from index.store import IndexStore, Manifest
 
 from .conftest import SAMPLE_DIR
@@ -115,6 +117,59 @@ async def test_status_for_admins_by_role_or_id(make_harness: HarnessFactory) -> 
             "reindex    idle",
         ):
             assert expected in content
+
+
+async def test_status_is_in_the_admins_language(make_harness: HarnessFactory) -> None:
+    """English reads as `newsbot index stats`; French translates the labels, not the values."""
+    harness: Harness = await make_harness(admin_user_ids=[ADMIN_ID])
+    owner = admin_user(harness)
+    stats = read_stats(harness.settings.index_dir)
+
+    english = harness.interaction(owner)
+    await harness.admin.status.callback(harness.admin, english)
+    assert english.last("followup.send")["content"] == code_block(
+        f"{stats.describe()}\nfeedback   0 answers recorded, 0 👍, 0 👎\nreindex    idle"
+    )
+
+    french = harness.interaction(owner, discord.Locale.french)
+    await harness.admin.status.callback(harness.admin, french)
+    lines = french.last("followup.send")["content"].removeprefix("```\n").split("\n")[:-1]
+    column = len("réindexation  ")  # the longest French label and two spaces
+    assert all(line[column - 2 : column] == "  " and line[column] != " " for line in lines)
+    rows = {line[:column].strip(): line[column:] for line in lines}
+    assert rows == {
+        "index": f"{harness.settings.index_dir} ({stats.generation})",
+        "articles": "1",
+        "passages": str(stats.chunks),
+        "modèle": f"{stats.model} ({stats.dimension} dimensions)",
+        "taille": human_bytes(stats.size_bytes),
+        "construit": f"le {stats.built_at} en {stats.build_seconds:.1f} s",
+        "dates": "2023-02 … 2023-02",
+        "langues": ", ".join(f"{k} {v}" for k, v in stats.languages.items()),
+        "médias": "journaldebangui (1)",
+        "stockage": "faiss",
+        "nettoyage": rows["nettoyage"],
+        "avis": "0 réponses enregistrées, 0 👍, 0 👎",
+        "réindexation": "aucune en cours",
+    }
+    assert "caractères de navigation/crédits retirés de" in rows["nettoyage"]
+
+
+async def test_a_french_admin_is_refused_and_told_why_in_french(
+    make_harness: HarnessFactory,
+) -> None:
+    harness: Harness = await make_harness(admin_user_ids=[ADMIN_ID], corpus_paths=[])
+    outsider = harness.interaction(moderator(harness), discord.Locale.french)
+    await harness.admin.status.callback(harness.admin, outsider)
+    refusal = outsider.last("response.send_message")["content"]
+    assert refusal == "Seuls les administrateurs configurés de newsbot peuvent faire cela."
+
+    nothing = harness.interaction(admin_user(harness), discord.Locale.french)
+    await harness.admin.reindex.callback(harness.admin, nothing, mode="update")
+    assert nothing.last("response.send_message")["content"] == (
+        "Aucun chemin de corpus à indexer ; définissez NEWSBOT_CORPUS_PATHS."
+    )
+    assert harness.bot.reindexer.current is None
 
 
 async def test_reindex_answers_from_old_index_until_the_new_one_is_swapped_in(

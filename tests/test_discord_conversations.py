@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 import discord
 import discord.ext.test as dpytest
+import pytest
 from discord.ext.test import backend
 
 from bot.discord_bot.cogs.ask import AskCog
+from bot.discord_bot.render import shorten
 from bot.discord_bot.views import RecentAnswers
 from index.embedding import SentenceTransformerEmbedder
 
@@ -26,6 +29,7 @@ from .discord_support import (  # noqa: F401  (fixtures)
     harness_fixture,
     make_driver,
     make_harness_fixture,
+    mention,
     sent_messages,
 )
 from .support import REPO, SAMPLE_DIR
@@ -60,13 +64,19 @@ def thread_payload(harness: Harness, thread_id: int, name: str) -> dict[str, Any
 
 
 class ThreadServer:
-    """Discord's side of threads for one test: creates them and records what is sent there."""
+    """Discord's side of threads for one test: creates them and records what is sent there.
 
-    def __init__(self, harness: Harness, driver: TreeDriver) -> None:
+    ``refuse`` answers thread creation with 403, as Discord does without the permission.
+    """
+
+    def __init__(self, harness: Harness, driver: TreeDriver, *, refuse: bool = False) -> None:
         self.harness = harness
         self.driver = driver
+        self.refuse = refuse
         self.threads: list[discord.Thread] = []
-        self.sent: list[dict[str, Any]] = []
+        self.origins: list[int] = []  # the message each thread was started from
+        self.sent: list[dict[str, Any]] = []  # in threads
+        self.sent_elsewhere: list[dict[str, Any]] = []  # in channels, buttons included
         self._ids = itertools.count(1_400_000_000_000_000_000)
         http = harness.bot.http
         self._send = http.send_message
@@ -74,6 +84,9 @@ class ThreadServer:
         http.send_message = self.send_message  # type: ignore[method-assign]
 
     async def start_thread(self, channel_id: int, message_id: int, **fields: Any) -> Any:
+        if self.refuse:
+            raise discord.Forbidden(backend.FakeRequest(403, "Forbidden"), "Missing Permissions")  # type: ignore[arg-type]
+        self.origins.append(message_id)
         data = thread_payload(self.harness, next(self._ids), str(fields["name"]))
         thread = discord.Thread(
             guild=self.harness.guild,
@@ -90,6 +103,7 @@ class ThreadServer:
             message = self.driver.adapter.message(params.payload or {})
             message["channel_id"] = str(channel_id)
             return message
+        self.sent_elsewhere.append(dict(params.payload or {}))
         # dpytest finds the target channel in its caller's locals: keep a `channel` here.
         channel = sys._getframe(1).f_locals.get("channel")  # noqa: F841
         return await self._send(channel_id, params=params)
@@ -133,6 +147,109 @@ async def test_a_follow_up_in_a_thread_keeps_the_names_and_filters(driver: TreeD
 
     elsewhere = await driver.dispatch(driver.command("ask", options={"question": FOLLOW_UP}))
     assert elsewhere[-1].embeds[0]["title"] == FOLLOW_UP  # a plain channel has no context
+
+
+def allow_threads(harness: Harness) -> None:
+    """Give everyone (the bot included) the right to start public threads and talk in them."""
+    everyone = harness.guild.default_role
+    granted = discord.Permissions(everyone.permissions.value)
+    granted.create_public_threads = True
+    granted.send_messages_in_threads = True
+    backend.update_role(everyone, permissions=granted.value)
+
+
+def button_ids(payload: dict[str, Any]) -> list[str]:
+    """The custom ids of the buttons a sent message carries (dpytest's messages drop them)."""
+    rows = payload.get("components") or []
+    return [str(b["custom_id"]) for row in rows for b in row["components"] if "custom_id" in b]
+
+
+async def test_a_mention_opens_a_thread_where_the_bot_may_and_follow_ups_keep_the_context(
+    harness: Harness,
+) -> None:
+    allow_threads(harness)
+    server = ThreadServer(harness, await make_driver(harness))
+    await dpytest.message(mention(harness, LAVROV_QUESTION), channel=harness.channel)
+    [answer] = sent_messages()
+    assert "Abdoulaye Diop" in (answer.embeds[0].description or "")
+    ids = button_ids(server.sent_elsewhere[-1])
+    assert any(i.startswith("newsbot:feedback:") for i in ids)
+    assert not any(i.startswith("newsbot:thread:") for i in ids)  # the thread is already there
+
+    [thread] = server.threads
+    assert server.origins == [answer.id]  # started from the answer itself
+    assert thread.name == f"Follow-up: {LAVROV_QUESTION}"
+    assert "keeps the names" in server.sent[0]["content"]
+
+    await dpytest.message(mention(harness, FOLLOW_UP), channel=thread)
+    [reply] = server.sent[1:]
+    embed = reply["embeds"][0]
+    assert embed["title"] == f"{FOLLOW_UP} (Sergueï Lavrov, Mali)"  # the person carried over
+    assert "Sergueï Lavrov attendu à Bamako" in embed["fields"][0]["value"]
+    assert len(server.threads) == 1  # no thread is opened from inside a thread
+
+
+async def test_a_french_mention_gets_a_french_thread(harness: Harness) -> None:
+    allow_threads(harness)
+    server = ThreadServer(harness, await make_driver(harness))
+    await dpytest.message(mention(harness, MALI_QUESTION), channel=harness.channel)
+    [thread] = server.threads
+    assert thread.name == shorten(f"Suite : {MALI_QUESTION}", 100)
+    assert server.sent[0]["content"].startswith("Posez la suite ici (mentionnez-moi)")
+
+
+async def test_a_long_question_names_its_thread_within_discords_limit(harness: Harness) -> None:
+    allow_threads(harness)
+    server = ThreadServer(harness, await make_driver(harness))
+    question = "Who invited Sergueï Lavrov to Mali " + "and why " * 30 + "?"
+    await dpytest.message(mention(harness, question), channel=harness.channel)
+    [thread] = server.threads
+    assert len(thread.name) <= 100 and thread.name.startswith("Follow-up: Who invited")
+    assert thread.name.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("auto_threads", "thread_rights"),
+    [(True, False), (False, True)],
+    ids=["without-the-right", "setting-off"],
+)
+async def test_otherwise_the_button_is_offered_and_no_thread_is_opened(
+    make_harness: HarnessFactory, auto_threads: bool, thread_rights: bool
+) -> None:
+    harness: Harness = await make_harness(auto_threads=auto_threads)
+    if thread_rights:
+        allow_threads(harness)
+    driver = await make_driver(harness)
+    server = ThreadServer(harness, driver)
+    await dpytest.message(mention(harness, LAVROV_QUESTION), channel=harness.channel)
+    [answer] = sent_messages()
+    assert "Abdoulaye Diop" in (answer.embeds[0].description or "")
+    [payload] = server.sent_elsewhere
+    assert any(i.startswith("newsbot:thread:") for i in button_ids(payload))
+    assert server.threads == [] and server.sent == []
+
+
+async def test_ask_keeps_the_button_even_where_the_bot_may_open_threads(
+    driver: TreeDriver,
+) -> None:
+    allow_threads(driver.harness)
+    server = ThreadServer(driver.harness, driver)
+    asked = await driver.dispatch(driver.command("ask", options={"question": LAVROV_QUESTION}))
+    assert custom_id(asked, "newsbot:thread:")
+    assert server.threads == []
+
+
+async def test_a_refused_thread_leaves_the_answer_and_is_logged(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    allow_threads(harness)
+    server = ThreadServer(harness, await make_driver(harness), refuse=True)
+    with caplog.at_level(logging.WARNING):
+        await dpytest.message(mention(harness, LAVROV_QUESTION), channel=harness.channel)
+    [answer] = sent_messages()  # the answer, and no error notice after it
+    assert "Abdoulaye Diop" in (answer.embeds[0].description or "")
+    assert server.threads == [] and server.sent == []
+    assert "cannot open a thread on answer" in caplog.text
 
 
 async def test_a_dm_follow_up_is_understood_in_context(harness: Harness) -> None:

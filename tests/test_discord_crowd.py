@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -87,12 +88,26 @@ async def test_a_hundred_questions_during_a_reindex(
     job = harness.bot.reindexer.start("full")
     assert await asyncio.to_thread(gated.entered.wait, 60)  # the build holds a thread now
 
+    # The answering threads are held until the whole crowd is in: an answer that finished
+    # early would free its place and let an eleventh question in, depending on timing.
+    hold, holding = threading.Event(), threading.Semaphore(0)
+
+    def occupy() -> None:
+        holding.release()
+        hold.wait(60)
+
+    blockers = [asyncio.ensure_future(harness.bot.answers.run(occupy)) for _ in range(WORKERS)]
+    for _ in range(WORKERS):
+        assert await asyncio.to_thread(holding.acquire, True, 60)
+
     with LagMeter() as lag:
         started = time.perf_counter()
         replies = []
         for _ in range(CROWD):  # as the gateway delivers them: one event after another
             replies.append(driver.start(driver.command("ask", options={"question": MALI_QUESTION})))
             await asyncio.sleep(0)
+        hold.set()
+        await asyncio.gather(*blockers)
         await settle()
         elapsed = time.perf_counter() - started
     assert job.running  # the reindex was running throughout

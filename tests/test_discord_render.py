@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.answer.models import Answer, Citation
 from bot.discord_bot.render import (
     EMBED_TOTAL_LIMIT,
@@ -10,10 +12,13 @@ from bot.discord_bot.render import (
     answer_text,
     code_block,
     describe_progress,
+    describe_report,
     shorten,
     split_message,
 )
-from index.builder import BuildProgress
+from bot.progress import describe_report as console_report
+from index.builder import BuildProgress, BuildReport
+from index.models import SkippedInput
 
 
 def citation(n: int, quote: str = "Une phrase citée.", url: str | None = None) -> Citation:
@@ -95,6 +100,35 @@ def test_progress_line_has_percent_rate_and_eta() -> None:
     assert line == ("Embedding: 25% (50/200 chunks) · 5.0 chunks/s · ETA 30 s · 12 s elapsed")
     assert describe_progress(None, 1.0).startswith("Starting")
     assert "articles/s" in describe_progress(BuildProgress("chunking", 10, 20, 2.0), 3.0)
+
+
+def test_progress_line_in_french_keeps_the_numbers() -> None:
+    line = describe_progress(BuildProgress("embedding", 1500, 2000, 10.0), 12.0, "fr")
+    assert line == (
+        "Vectorisation : 75 % (1,500/2,000 passages) · 150.0 passages/s · fin prévue dans 3 s "
+        "· 12 s écoulées"
+    )
+    assert describe_progress(None, 1.0, "fr") == "Démarrage… (1 s)"
+    assert describe_progress(BuildProgress("reading", 0, 0, 1.0), 2.0, "fr") == (
+        "Lecture… (2 s écoulées)"
+    )
+
+
+def test_reindex_summary_reads_as_the_console_in_english_and_is_translated_in_french() -> None:
+    skipped = [SkippedInput(f"feed.jsonl:{n}", "no text") for n in range(52)]
+    report = BuildReport(
+        "update", Path("/srv/index"), articles=3, chunks=9, added=1, unchanged=2,
+        embedded_chunks=3, reused_chunks=6, seconds=1.5, skipped=skipped,
+    )  # fmt: skip
+    assert describe_report(report, "en") == console_report(report)
+    french = describe_report(report, "fr").splitlines()
+    assert french[:4] == [
+        "mise à jour : 3 articles, 9 passages dans /srv/index",
+        "  ajoutés 1, modifiés 0, inchangés 2, supprimés 0, doublons ignorés 0",
+        "  3 passages vectorisés (6 réutilisés) en 1.5 s : 0.7 articles/s, 2.0 passages/s",
+        "  52 entrée(s) ignorée(s) :",
+    ]
+    assert french[4] == "    feed.jsonl:0: no text" and french[-1] == "    … et 2 de plus"
 
 
 def test_code_block_fits_one_message() -> None:

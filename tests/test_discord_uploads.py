@@ -6,7 +6,6 @@ import asyncio
 import gzip
 import shutil
 from pathlib import Path
-from typing import Any
 
 import discord
 import pytest
@@ -19,7 +18,7 @@ from .discord_support import (  # noqa: F401  (fixtures)
     Harness,
     HarnessFactory,
     Sent,
-    TreeDriver,
+    Uploader,
     article_file,
     make_driver,
     make_harness_fixture,
@@ -29,33 +28,8 @@ from .support import SAMPLE_DIR
 ADMIN_ID = 4242
 
 
-class Uploader:
-    """An admin attaching files to /newsbot-admin add-article."""
-
-    def __init__(self, harness: Harness, driver: TreeDriver, monkeypatch: pytest.MonkeyPatch):
-        self.harness = harness
-        self.driver = driver
-        self.files: dict[str, bytes] = {}
-        self.admin = backend.make_member(
-            backend.make_user("owner", "0001", id_num=ADMIN_ID), harness.guild
-        )
-        files = self.files
-
-        async def read(attachment: discord.Attachment, **_: Any) -> bytes:
-            return files[attachment.filename]  # the CDN download
-
-        monkeypatch.setattr(discord.Attachment, "read", read)
-
-    async def __call__(self, filename: str, data: bytes, **options: Any) -> list[Sent]:
-        self.files[filename] = data
-        payload = self.driver.command(
-            "add-article",
-            group="newsbot-admin",
-            options=options,
-            attachments={"file": (filename, len(data))},
-            user=self.admin,
-        )
-        return await self.driver.dispatch(payload)
+def admin(harness: Harness) -> discord.Member:
+    return backend.make_member(backend.make_user("owner", "0001", id_num=ADMIN_ID), harness.guild)
 
 
 def outcome(replies: list[Sent]) -> str:
@@ -81,7 +55,7 @@ async def uploads(
     index_dir = tmp_path / "index"
     shutil.copytree(sample_index_dir, index_dir)
     harness: Harness = await make_harness(index_dir=index_dir, admin_user_ids=[ADMIN_ID])
-    return Uploader(harness, await make_driver(harness), monkeypatch)
+    return Uploader(await make_driver(harness), admin(harness), monkeypatch)
 
 
 async def test_unicode_names_keep_their_suffix_and_stay_distinct(uploads: Uploader) -> None:
@@ -146,7 +120,7 @@ async def test_an_upload_refused_while_a_reindex_runs_leaves_nothing(
         admin_user_ids=[ADMIN_ID],
         corpus_paths=[SAMPLE_DIR, corpus],
     )
-    upload = Uploader(harness, await make_driver(harness), monkeypatch)
+    upload = Uploader(await make_driver(harness), admin(harness), monkeypatch)
     job = harness.bot.reindexer.start("full")
     assert await asyncio.to_thread(gated.entered.wait, 60)
     try:

@@ -51,6 +51,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Un problème est survenu de mon côté (identifiant d’erreur `{error_id}`) ; réessayez "
         "plus tard.",
     ),
+    "admin_error": (
+        "{error} (error id `{error_id}`)",
+        "{error} (identifiant d’erreur `{error_id}`)",
+    ),
     "index_busy": (
         "The index is being rebuilt by another process; try again in a few minutes.",
         "L’index est en cours de reconstruction ; réessayez dans quelques minutes.",
@@ -183,6 +187,148 @@ STRINGS: dict[str, tuple[str, str]] = {
     "about_languages": ("Languages", "Langues"),
     "about_no_dates": ("no dated articles", "aucun article daté"),
     "about_more_outlets": ("… and {count} more", "… et {count} autres"),
+    # --- /newsbot-admin reindex: progress and summary ------------------------------------------
+    "job_full": ("Full rebuild", "Reconstruction complète"),
+    "job_update": ("Update", "Mise à jour"),
+    "job_add": ("Adding article", "Ajout d’article"),
+    "job_line": ("{job}: {progress}", "{job} : {progress}"),
+    "phase_reading": ("Reading", "Lecture"),
+    "phase_chunking": ("Chunking", "Découpage"),
+    "phase_embedding": ("Embedding", "Vectorisation"),
+    "phase_writing": ("Writing", "Écriture"),
+    "unit_files": ("files", "fichiers"),
+    "unit_articles": ("articles", "articles"),
+    "unit_chunks": ("chunks", "passages"),
+    "unit_steps": ("steps", "étapes"),
+    "unit_items": ("items", "éléments"),
+    "progress_starting": ("Starting… ({seconds} s)", "Démarrage… ({seconds} s)"),
+    "progress_phase": ("{phase}… ({seconds} s elapsed)", "{phase}… ({seconds} s écoulées)"),
+    "progress_line": (
+        "{phase}: {percent}% ({done}/{total} {unit}) · {rate} {unit}/s · {eta} · {seconds} s "
+        "elapsed",
+        "{phase} : {percent} % ({done}/{total} {unit}) · {rate} {unit}/s · {eta} · {seconds} s "
+        "écoulées",
+    ),
+    "eta": ("ETA {duration}", "fin prévue dans {duration}"),
+    "eta_unknown": ("ETA unknown", "fin prévue inconnue"),
+    "reindex_busy": (
+        "A reindex is already running; try again when it is done.\n{progress}",
+        "Une réindexation est déjà en cours ; réessayez quand elle sera terminée.\n{progress}",
+    ),
+    "no_corpus": (
+        "No corpus paths to index; set NEWSBOT_CORPUS_PATHS.",
+        "Aucun chemin de corpus à indexer ; définissez NEWSBOT_CORPUS_PATHS.",
+    ),
+    "reindex_failed": ("Reindex failed: {reason}", "La réindexation a échoué : {reason}"),
+    "mode_build": ("build", "construction"),
+    "mode_update": ("update", "mise à jour"),
+    "report_head": (
+        "{mode}: {articles} articles, {chunks} chunks in {index_dir}",
+        "{mode} : {articles} articles, {chunks} passages dans {index_dir}",
+    ),
+    "report_changes": (
+        "  added {added}, updated {updated}, unchanged {unchanged}, removed {removed}, "
+        "duplicates skipped {duplicates}",
+        "  ajoutés {added}, modifiés {updated}, inchangés {unchanged}, supprimés {removed}, "
+        "doublons ignorés {duplicates}",
+    ),
+    "report_speed": (
+        "  embedded {embedded} chunks (reused {reused}) in {seconds} s: {articles_rate} "
+        "articles/s, {chunks_rate} chunks/s",
+        "  {embedded} passages vectorisés ({reused} réutilisés) en {seconds} s : "
+        "{articles_rate} articles/s, {chunks_rate} passages/s",
+    ),
+    "report_skipped": ("  skipped {count} input(s):", "  {count} entrée(s) ignorée(s) :"),
+    "report_more_skipped": ("    … and {count} more", "    … et {count} de plus"),
+    # --- /newsbot-admin add-article -------------------------------------------------------------
+    "upload_unsupported": (
+        "{filename} is not a file newsbot reads ({kinds}).",
+        "{filename} n’est pas un fichier que newsbot sait lire ({kinds}).",
+    ),
+    "upload_too_big": (
+        "{filename} is {size} bytes; the limit is {limit} (NEWSBOT_MAX_UPLOAD_BYTES).",
+        "{filename} fait {size} octets ; la limite est {limit} (NEWSBOT_MAX_UPLOAD_BYTES).",
+    ),
+    "upload_over_limit": (
+        "{filename} is larger than the upload limit.",
+        "{filename} dépasse la taille maximale d’un envoi.",
+    ),
+    "upload_busy": (
+        "A reindex is running; add the file when it is done.\n{progress}",
+        "Une réindexation est en cours ; ajoutez le fichier quand elle sera terminée.\n{progress}",
+    ),
+    "upload_exists": (
+        "{name} was uploaded before; run add-article again with replace: True to overwrite it.",
+        "{name} a déjà été envoyé ; relancez add-article avec replace: True pour le remplacer.",
+    ),
+    "upload_not_utf8": ("{name} is not UTF-8 text.", "{name} n’est pas un texte UTF-8."),
+    "upload_expanded": (
+        "{name} decompresses to more than {limit} bytes (NEWSBOT_MAX_UPLOAD_EXPANDED_BYTES).",
+        "{name} dépasse {limit} octets une fois décompressé (NEWSBOT_MAX_UPLOAD_EXPANDED_BYTES).",
+    ),
+    "upload_long_line": (
+        "{name} has a line longer than {limit} characters (NEWSBOT_MAX_UPLOAD_LINE_CHARS).",
+        "{name} a une ligne de plus de {limit} caractères (NEWSBOT_MAX_UPLOAD_LINE_CHARS).",
+    ),
+    "upload_gzip_truncated": (
+        "{name} is a truncated gzip file.",
+        "{name} est un fichier gzip tronqué.",
+    ),
+    "upload_gzip_invalid": (
+        "{name} is not a valid gzip file.",
+        "{name} n’est pas un fichier gzip valide.",
+    ),
+    "upload_nothing": (
+        "Nothing to index in {filename}: {reasons}",
+        "Rien à indexer dans {filename} : {reasons}",
+    ),
+    "upload_no_article": ("no article found", "aucun article trouvé"),
+    "upload_taken": (
+        "The index already holds article(s) {ids}; run add-article again with replace: True "
+        "to overwrite them, or rename the file.",
+        "L’index contient déjà le(s) article(s) {ids} ; relancez add-article avec "
+        "replace: True pour les remplacer, ou renommez le fichier.",
+    ),
+    "upload_added": ("Indexed {count} article(s): {ids}", "{count} article(s) indexé(s) : {ids}"),
+    "upload_added_more": (" and {count} more", " et {count} de plus"),
+    # --- /newsbot-admin status (labels are padded into a column) -------------------------------
+    "status_index": ("index", "index"),
+    "status_articles": ("articles", "articles"),
+    "status_chunks": ("chunks", "passages"),
+    "status_model": ("model", "modèle"),
+    "status_size": ("size", "taille"),
+    "status_built": ("built", "construit"),
+    "status_dates": ("dates", "dates"),
+    "status_languages": ("languages", "langues"),
+    "status_outlets": ("outlets", "médias"),
+    "status_backend": ("backend", "stockage"),
+    "status_cleaned": ("cleaned", "nettoyage"),
+    "status_feedback": ("feedback", "avis"),
+    "status_reindex": ("reindex", "réindexation"),
+    "status_model_value": ("{model} ({dimension} dims)", "{model} ({dimension} dimensions)"),
+    "status_built_value": ("{when} in {seconds} s", "le {when} en {seconds} s"),
+    "status_no_dates": ("no dates", "aucune date"),
+    "status_no_outlets": ("none known", "aucun connu"),
+    "status_more_outlets": (", … {count} more", ", … et {count} autres"),
+    "status_collection": (
+        ", collection {collection} at {server}",
+        ", collection {collection} sur {server}",
+    ),
+    "status_cleaned_value": (
+        "{removed} characters of navigation/credits removed from {changed} of {articles} "
+        "articles{share}",
+        "{removed} caractères de navigation/crédits retirés de {changed} articles sur "
+        "{articles}{share}",
+    ),
+    "status_cleaned_unknown": (
+        "not recorded (built before cleaning was reported)",
+        "non enregistré (index construit avant que le nettoyage soit rapporté)",
+    ),
+    "status_feedback_value": (
+        "{answers} answers recorded, {up} 👍, {down} 👎",
+        "{answers} réponses enregistrées, {up} 👍, {down} 👎",
+    ),
+    "status_idle": ("idle", "aucune en cours"),
 }
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from bot.discord_bot.i18n import t
 from bot.discord_bot.render import describe_progress
 from bot.discord_bot.service import AnswerBackend
 from index.builder import BuildConfig, BuildProgress, BuildReport, build_index
@@ -44,9 +45,10 @@ class ReindexJob:
     def running(self) -> bool:
         return self.task is not None and not self.task.done()
 
-    def describe(self) -> str:
-        label = {"full": "Full rebuild", "update": "Update", "add": "Adding article"}[self.kind]
-        return f"{label}: {describe_progress(self.progress, time.monotonic() - self.started)}"
+    def describe(self, language: str = "en") -> str:
+        """The progress line, in the language of the admin who reads it."""
+        progress = describe_progress(self.progress, time.monotonic() - self.started, language)
+        return t(language, "job_line", job=t(language, "job_" + self.kind), progress=progress)
 
 
 class ReindexBusyError(RuntimeError):

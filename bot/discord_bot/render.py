@@ -1,4 +1,4 @@
-"""Pure rendering: Answer → embed or plain text within Discord's limits.
+"""Pure rendering: Answer → embed or plain text within Discord's limits; admin reports.
 
 Limits are met by trimming quotes (then the answer text, then dropping the last sources), never
 by failing: Discord rejects an over-long message outright, which would leave the user with
@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import discord
 
 from bot.answer.models import Answer, Citation
-from bot.discord_bot.i18n import t
+from bot.discord_bot.feedback import FeedbackTotals
+from bot.discord_bot.i18n import STRINGS, t
 from bot.progress import UNITS
-from index.builder import BuildProgress
+from index.builder import BuildProgress, BuildReport
+from index.stats import IndexStats, human_bytes
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -232,18 +235,154 @@ def _pack(pieces: list[tuple[str, str]], limit: int) -> list[str]:
     return messages
 
 
-def describe_progress(progress: BuildProgress | None, started_seconds: float) -> str:
+def describe_progress(
+    progress: BuildProgress | None, started_seconds: float, language: str = "en"
+) -> str:
     """One line for the ephemeral reindex message: phase, percent, rate, ETA."""
     if progress is None:
-        return f"Starting… ({started_seconds:.0f} s)"
-    unit = UNITS.get(progress.phase, "items")
+        return t(language, "progress_starting", seconds=f"{started_seconds:.0f}")
+    phase = _phase(progress.phase, language)
     if not progress.total:
-        return f"{progress.phase.capitalize()}… ({started_seconds:.0f} s elapsed)"
-    percent = 100 * progress.done / progress.total
-    eta = f"ETA {_duration(progress.eta)}" if progress.eta is not None else "ETA unknown"
-    return (
-        f"{progress.phase.capitalize()}: {percent:.0f}% ({progress.done:,}/{progress.total:,} "
-        f"{unit}) · {progress.rate:.1f} {unit}/s · {eta} · {started_seconds:.0f} s elapsed"
+        return t(language, "progress_phase", phase=phase, seconds=f"{started_seconds:.0f}")
+    unit = t(language, "unit_" + UNITS.get(progress.phase, "items"))
+    eta = (
+        t(language, "eta", duration=_duration(progress.eta))
+        if progress.eta is not None
+        else t(language, "eta_unknown")
+    )
+    return t(
+        language,
+        "progress_line",
+        phase=phase,
+        percent=f"{100 * progress.done / progress.total:.0f}",
+        done=f"{progress.done:,}",
+        total=f"{progress.total:,}",
+        unit=unit,
+        rate=f"{progress.rate:.1f}",
+        eta=eta,
+        seconds=f"{started_seconds:.0f}",
+    )
+
+
+def _phase(phase: str, language: str) -> str:
+    """A build phase's name; one the tables do not know yet is shown as the builder names it."""
+    key = "phase_" + phase
+    return t(language, key) if key in STRINGS else phase.capitalize()
+
+
+def describe_report(report: BuildReport, language: str = "en") -> str:
+    """The summary after a reindex; in English it reads as ``bot.progress.describe_report``."""
+    lines = [
+        t(
+            language,
+            "report_head",
+            mode=t(language, "mode_" + report.mode),
+            articles=report.articles,
+            chunks=report.chunks,
+            index_dir=report.index_dir,
+        ),
+        t(
+            language,
+            "report_changes",
+            added=report.added,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            removed=report.removed,
+            duplicates=report.duplicates,
+        ),
+        t(
+            language,
+            "report_speed",
+            embedded=report.embedded_chunks,
+            reused=report.reused_chunks,
+            seconds=f"{report.seconds:.1f}",
+            articles_rate=f"{report.articles_per_second:.1f}",
+            chunks_rate=f"{report.chunks_per_second:.1f}",
+        ),
+    ]
+    if report.skipped:
+        lines.append(t(language, "report_skipped", count=len(report.skipped)))
+        lines += [f"    {item}" for item in report.skipped[:50]]
+        if len(report.skipped) > 50:
+            lines.append(t(language, "report_more_skipped", count=len(report.skipped) - 50))
+    return "\n".join(lines)
+
+
+def describe_status(
+    stats: IndexStats,
+    feedback: FeedbackTotals,
+    reindex: str | None,
+    language: str = "en",
+    max_outlets: int = 10,
+) -> str:
+    """/newsbot-admin status: in English, ``newsbot index stats`` plus feedback and reindex.
+
+    ``reindex`` is the running job's progress line, None when idle. Labels form one column.
+    """
+    outlets = ", ".join(f"{s} ({n})" for s, n in stats.outlets[:max_outlets])
+    if len(stats.outlets) > max_outlets:
+        outlets += t(language, "status_more_outlets", count=len(stats.outlets) - max_outlets)
+    dates = f"{stats.date_min} … {stats.date_max}" if stats.date_min else ""
+    backend = stats.backend
+    if stats.collection:
+        backend += t(
+            language, "status_collection", collection=stats.collection, server=stats.server
+        )
+    rows = [
+        ("status_index", f"{stats.index_dir} ({stats.generation})"),
+        ("status_articles", str(stats.articles)),
+        ("status_chunks", str(stats.chunks)),
+        (
+            "status_model",
+            t(language, "status_model_value", model=stats.model, dimension=stats.dimension),
+        ),
+        ("status_size", human_bytes(stats.size_bytes)),
+        (
+            "status_built",
+            t(
+                language,
+                "status_built_value",
+                when=stats.built_at,
+                seconds=f"{stats.build_seconds:.1f}",
+            ),
+        ),
+        ("status_dates", dates or t(language, "status_no_dates")),
+        ("status_languages", ", ".join(f"{k} {v}" for k, v in stats.languages.items())),
+        ("status_outlets", outlets or t(language, "status_no_outlets")),
+        ("status_backend", backend),
+        ("status_cleaned", _cleaning(stats.cleaning, language)),
+        (
+            "status_feedback",
+            t(
+                language,
+                "status_feedback_value",
+                answers=feedback.answers,
+                up=feedback.up,
+                down=feedback.down,
+            ),
+        ),
+        ("status_reindex", reindex or t(language, "status_idle")),
+    ]
+    labels = [t(language, key) for key, _ in rows]
+    width = max(map(len, labels)) + 2
+    return "\n".join(
+        f"{label.ljust(width)}{value}" for label, (_, value) in zip(labels, rows, strict=True)
+    )
+
+
+def _cleaning(report: dict[str, Any], language: str) -> str:
+    """What the build's cleaning removed, as ``index.stats`` words it for the console."""
+    if not report:
+        return t(language, "status_cleaned_unknown")
+    before = int(report.get("chars_before") or 0)
+    removed = int(report.get("chars_removed") or 0)
+    return t(
+        language,
+        "status_cleaned_value",
+        removed=f"{removed:,}",
+        changed=report.get("articles_changed", 0),
+        articles=report.get("articles", 0),
+        share=f" ({100 * removed / before:.1f}%)" if before else "",
     )
 
 

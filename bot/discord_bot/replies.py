@@ -68,7 +68,7 @@ def user_message(error: BaseException, language: str = "en", *, admin: bool = Fa
     if isinstance(error, NewsbotError):
         log.warning("error %s: %s", error_id, error)
         if admin:
-            return trim(f"{error} (error id `{error_id}`)")
+            return trim(t(language, "admin_error", error=error, error_id=error_id))
         return t(language, "error", error_id=error_id)
     log.error("unexpected error %s", error_id, exc_info=error)
     return t(language, "error", error_id=error_id)

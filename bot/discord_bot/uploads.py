@@ -16,7 +16,9 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from bot.discord_bot.i18n import t
 from index.corpus import SUPPORTED_SUFFIXES
 
 NAME_LIMIT = 120  # characters; file systems allow 255 bytes, and a UTF-8 letter may take 4
@@ -25,7 +27,18 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 
 
 class UploadError(Exception):
-    """Why an upload is refused, in a sentence for the admin."""
+    """Why an upload is refused: a sentence of ``i18n.STRINGS``, shown in the admin's language.
+
+    ``str()`` is the English sentence (for logs).
+    """
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(t("en", key, **params))
+        self.key = key
+        self.params = params
+
+    def message(self, language: str) -> str:
+        return t(language, self.key, **self.params)
 
 
 def supported(filename: str) -> bool:
@@ -76,28 +89,22 @@ def check_content(
     for chunk in _chunks(name, data, max_expanded_bytes):
         expanded += len(chunk)
         if expanded > max_expanded_bytes:
-            raise UploadError(
-                f"{name} decompresses to more than {max_expanded_bytes:,} bytes "
-                "(NEWSBOT_MAX_UPLOAD_EXPANDED_BYTES)"
-            )
+            raise UploadError("upload_expanded", name=name, limit=f"{max_expanded_bytes:,}")
         try:
             text = decoder.decode(chunk)
         except UnicodeDecodeError:
-            raise UploadError(f"{name} is not UTF-8 text") from None
+            raise UploadError("upload_not_utf8", name=name) from None
         lines = text.split("\n")
         current += len(lines[0])  # the first piece continues the line before the chunk
         if len(lines) > 1:
             longest = max(longest, current, *(len(line) for line in lines[1:-1]))
             current = len(lines[-1])
         if max(longest, current) > max_line_chars:
-            raise UploadError(
-                f"{name} has a line longer than {max_line_chars:,} characters "
-                "(NEWSBOT_MAX_UPLOAD_LINE_CHARS)"
-            )
+            raise UploadError("upload_long_line", name=name, limit=f"{max_line_chars:,}")
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        raise UploadError(f"{name} is not UTF-8 text") from None
+        raise UploadError("upload_not_utf8", name=name) from None
     return ContentCheck(expanded, max(longest, current))
 
 
@@ -120,11 +127,11 @@ def _gunzip(name: str, data: bytes, limit: int) -> Iterator[bytes]:
             if not pending:
                 pending = source.read(READ_CHUNK)
                 if not pending:
-                    raise UploadError(f"{name} is a truncated gzip file")
+                    raise UploadError("upload_gzip_truncated", name=name)
             try:
                 out = inflater.decompress(pending, READ_CHUNK)
             except zlib.error:
-                raise UploadError(f"{name} is not a valid gzip file") from None
+                raise UploadError("upload_gzip_invalid", name=name) from None
             pending = inflater.unconsumed_tail
             produced += len(out)
             yield out

@@ -4,6 +4,7 @@ Each is a ``DynamicItem``: it matches any button whose ``custom_id`` fits its te
 process sent it, so registering the classes once in ``setup_hook`` revives the buttons under every
 answer already posted (discord.py's ``examples/views/dynamic_counter.py``). Votes survive a
 restart (SQLite); "more sources" and thread context live in memory and say so when gone.
+``continue_in_thread`` is the thread path, shared with the threads opened after a mention.
 Every callback acknowledges the interaction before any thread or HTTP work (Discord allows 3 s).
 """
 
@@ -181,23 +182,41 @@ class ThreadButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=THRE
         async with reported(interaction, language):
             await interaction.response.defer(ephemeral=True, thinking=True)
             message = interaction.message
-            thread = message.thread if message is not None else None
-            if message is not None and thread is None:
-                answer = bot.recent.get(self.answer_id)
-                question = answer.question if answer is not None else self.answer_id
-                name = shorten(t(language, "thread_name", question=question), THREAD_NAME_LIMIT)
-                try:
-                    thread = await message.create_thread(name=name)
-                except discord.HTTPException:
-                    log.info("cannot create a thread in channel %s", interaction.channel_id)
-                    await send_private(interaction, t(language, "thread_failed"))
-                    return
-                await thread.send(t(language, "thread_intro"), allowed_mentions=NO_MENTIONS)
-            if thread is None:
+            if message is None:
                 await send_private(interaction, t(language, "thread_failed"))
                 return
-            bot.conversations.copy(answer_key(self.answer_id), channel_key(thread.id))
+            try:
+                thread = await continue_in_thread(bot, message, self.answer_id, language)
+            except discord.HTTPException:
+                log.info("cannot create a thread in channel %s", interaction.channel_id)
+                await send_private(interaction, t(language, "thread_failed"))
+                return
             await send_private(interaction, t(language, "thread_started", thread=thread.mention))
+
+
+async def continue_in_thread(
+    bot: _Bot, message: discord.Message, answer_id: str, language: str
+) -> discord.Thread:
+    """The thread on an answer (opened now if it has none), holding the answer's conversation.
+
+    The one way a thread continues an answer, whether asked by the button or opened at once
+    after a mention: its name is the question, its first message says how to follow up, and a
+    follow-up there is read with the answer's names and filters. Raises ``discord.HTTPException``
+    when Discord refuses the thread; a failed introduction costs only the introduction.
+    """
+    if message.thread is not None:
+        bot.conversations.copy(answer_key(answer_id), channel_key(message.thread.id))
+        return message.thread
+    answer = bot.recent.get(answer_id)
+    question = answer.question if answer is not None else answer_id
+    name = shorten(t(language, "thread_name", question=question), THREAD_NAME_LIMIT)
+    thread = await message.create_thread(name=name)
+    bot.conversations.copy(answer_key(answer_id), channel_key(thread.id))
+    try:
+        await thread.send(t(language, "thread_intro"), allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException:
+        log.warning("cannot post in the new thread %s", thread.id, exc_info=True)
+    return thread
 
 
 def answer_view(

@@ -21,7 +21,7 @@ from discord.ext import commands
 
 from bot.discord_bot.i18n import interaction_language, t
 from bot.discord_bot.reindex import JobKind, ReindexBusyError, ReindexJob
-from bot.discord_bot.render import code_block
+from bot.discord_bot.render import code_block, describe_report, describe_status
 from bot.discord_bot.replies import (
     NO_MENTIONS,
     RefusedError,
@@ -31,7 +31,6 @@ from bot.discord_bot.replies import (
     user_message,
 )
 from bot.discord_bot.uploads import UploadError, check_content, supported, upload_name
-from bot.progress import describe_report
 from index.corpus import SUPPORTED_SUFFIXES, read_corpus
 from index.metadb import DB_FILE, MetaDB
 from index.models import LoadReport
@@ -107,33 +106,35 @@ class AdminCog(
         self, interaction: discord.Interaction[Any], mode: Literal["update", "full"] = "update"
     ) -> None:
         """Rebuild or update the index from the configured corpus paths, in the background."""
-        async with reported(interaction):
+        language = interaction_language(interaction)
+        async with reported(interaction, language):
             if await self._refused(interaction, "reindex"):
                 return
             kind: JobKind = "full" if mode == "full" else "update"
-            job = self._start(kind, None)
+            job = self._start(kind, None, language)
             await interaction.response.defer(ephemeral=True, thinking=True)
-            await self._follow(interaction, job, lambda text: text)
+            await self._follow(interaction, job, language, lambda text: text)
 
     def _start(
         self,
         kind: JobKind,
         paths: list[Path] | None,
+        language: str,
         prepare: Callable[[], None] | None = None,
     ) -> ReindexJob:
         try:
             return self.bot.reindexer.start(kind, paths, prepare=prepare)
         except ReindexBusyError as busy:
-            raise RefusedError(
-                f"A reindex is already running; try again when it is done.\n{busy.job.describe()}"
-            ) from None
-        except ValueError as exc:
-            raise RefusedError(str(exc)) from None
+            progress = busy.job.describe(language)
+            raise RefusedError(t(language, "reindex_busy", progress=progress)) from None
+        except ValueError:  # the manager's one ValueError: no corpus path exists
+            raise RefusedError(t(language, "no_corpus")) from None
 
     async def _follow(
         self,
         interaction: discord.Interaction[Any],
         job: ReindexJob,
+        language: str,
         summarise: Callable[[str], str],
     ) -> None:
         """Edit the ephemeral message with progress until the job ends, then summarise."""
@@ -142,13 +143,14 @@ class AdminCog(
         while not job.task.done():
             await asyncio.wait({job.task}, timeout=self.bot.progress_interval)
             if not job.task.done() and editable:
-                editable = await self._edit(interaction, job.describe())
+                editable = await self._edit(interaction, job.describe(language))
         try:
             report = job.task.result()
-        except Exception as exc:
-            text = f"Reindex failed: {user_message(exc)}"
+        except Exception as exc:  # the caller is a configured admin: the cause is theirs to see
+            reason = user_message(exc, language, admin=True)
+            text = t(language, "reindex_failed", reason=reason)
         else:
-            text = summarise(describe_report(report))
+            text = summarise(describe_report(report, language))
         if not await self._edit(interaction, code_block(text) if "\n" in text else text):
             await self._dm_fallback(interaction, text)
 
@@ -181,46 +183,49 @@ class AdminCog(
         replace: bool = False,
     ) -> None:
         """Add the articles of an attached file to the index, without a full rebuild."""
-        async with reported(interaction):
+        language = interaction_language(interaction)
+        async with reported(interaction, language):
             if await self._refused(interaction, "add-article"):
                 return
             settings = self.bot.settings
             if not supported(file.filename):
                 kinds = ", ".join(SUPPORTED_SUFFIXES)
-                raise RefusedError(f"{file.filename} is not a file newsbot reads ({kinds}).")
+                raise RefusedError(
+                    t(language, "upload_unsupported", filename=file.filename, kinds=kinds)
+                )
             if file.size > settings.max_upload_bytes:
                 raise RefusedError(
-                    f"{file.filename} is {file.size:,} bytes; the limit is "
-                    f"{settings.max_upload_bytes:,} (NEWSBOT_MAX_UPLOAD_BYTES)."
+                    t(
+                        language,
+                        "upload_too_big",
+                        filename=file.filename,
+                        size=f"{file.size:,}",
+                        limit=f"{settings.max_upload_bytes:,}",
+                    )
                 )
             busy = self.bot.reindexer.running
             if busy is not None:
-                raise RefusedError(
-                    f"A reindex is running; add the file when it is done.\n{busy.describe()}"
-                )
+                raise RefusedError(t(language, "upload_busy", progress=busy.describe(language)))
             await interaction.response.defer(ephemeral=True, thinking=True)
             name = upload_name(file.filename)
             target = settings.upload_dir / name
             if target.exists() and not replace:
-                raise RefusedError(
-                    f"{name} was uploaded before; run add-article again with replace: True "
-                    "to overwrite it."
-                )
-            staged = await self._stage(file, name)
+                raise RefusedError(t(language, "upload_exists", name=name))
+            staged = await self._stage(file, name, language)
             try:
-                ids = await self._validated(staged, file.filename, target, replace=replace)
-                job = self._start("add", [target], prepare=lambda: _move(staged, target))
+                ids = await self._validated(staged, file.filename, language, replace=replace)
+                job = self._start("add", [target], language, lambda: _move(staged, target))
             except Exception:
                 await asyncio.to_thread(shutil.rmtree, staged.parent, True)
                 raise
-            await self._follow(interaction, job, lambda text: _added(ids, text))
+            await self._follow(interaction, job, language, lambda text: _added(ids, text, language))
 
-    async def _stage(self, file: discord.Attachment, name: str) -> Path:
+    async def _stage(self, file: discord.Attachment, name: str, language: str) -> Path:
         """Download into a hidden staging folder (which full reindexes skip) until validated."""
         data = await file.read()
         settings = self.bot.settings
         if len(data) > settings.max_upload_bytes:
-            raise RefusedError(f"{file.filename} is larger than the upload limit.")
+            raise RefusedError(t(language, "upload_over_limit", filename=file.filename))
         staged = settings.upload_dir / ".incoming" / uuid.uuid4().hex / name
 
         def check_and_write() -> None:
@@ -232,7 +237,7 @@ class AdminCog(
                     max_line_chars=settings.max_upload_line_chars,
                 )
             except UploadError as exc:
-                raise RefusedError(f"{exc}.") from None
+                raise RefusedError(exc.message(language)) from None
             staged.parent.mkdir(parents=True, exist_ok=True)
             staged.write_bytes(data)
 
@@ -240,22 +245,20 @@ class AdminCog(
         return staged
 
     async def _validated(
-        self, staged: Path, filename: str, target: Path, *, replace: bool
+        self, staged: Path, filename: str, language: str, *, replace: bool
     ) -> list[str]:
         """The article ids the file yields; refuses an empty file or ids already indexed."""
         field_map = dict(self.bot.settings.jsonl_field_map)
         ids, load = await asyncio.to_thread(read_articles, staged, field_map)
         if not ids:
-            reasons = "; ".join(str(s) for s in load.skipped[:5]) or "no article found"
-            raise RefusedError(f"Nothing to index in {filename}: {reasons}")
+            reasons = "; ".join(str(s) for s in load.skipped[:5])
+            reasons = reasons or t(language, "upload_no_article")
+            raise RefusedError(t(language, "upload_nothing", filename=filename, reasons=reasons))
         if not replace:
             taken = await self.bot.db.run(indexed_ids, self.bot.reindexer.store, ids)
             if taken:
                 shown = ", ".join(taken[:5]) + (" …" if len(taken) > 5 else "")
-                raise RefusedError(
-                    f"The index already holds article(s) {shown}; run add-article again with "
-                    "replace: True to overwrite them, or rename the file."
-                )
+                raise RefusedError(t(language, "upload_taken", ids=shown))
         return ids
 
     # --- status -------------------------------------------------------------------------------
@@ -263,16 +266,17 @@ class AdminCog(
     @app_commands.command(name="status")
     async def status(self, interaction: discord.Interaction[Any]) -> None:
         """Articles, outlets, dates, model, index size, last build and feedback totals."""
-        async with reported(interaction):
+        language = interaction_language(interaction)
+        async with reported(interaction, language):
             if await self._refused(interaction, "status"):
                 return
             await interaction.response.defer(ephemeral=True, thinking=True)  # SQLite next
             stats = await self.bot.db.run(read_stats, self.bot.reindexer.store.root)
             totals = await self.bot.db.run(self.bot.feedback.totals)
-            lines = [stats.describe(), f"feedback   {totals.describe()}"]
             running = self.bot.reindexer.running
-            lines.append(f"reindex    {running.describe() if running else 'idle'}")
-            await send_private(interaction, code_block("\n".join(lines)))
+            progress = running.describe(language) if running else None
+            text = describe_status(stats, totals, progress, language)
+            await send_private(interaction, code_block(text))
 
 
 def _move(staged: Path, target: Path) -> None:
@@ -282,9 +286,11 @@ def _move(staged: Path, target: Path) -> None:
     shutil.rmtree(staged.parent, ignore_errors=True)
 
 
-def _added(ids: list[str], summary: str) -> str:
-    shown = ", ".join(ids[:20]) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
-    return f"Indexed {len(ids)} article(s): {shown}\n{summary}"
+def _added(ids: list[str], summary: str, language: str) -> str:
+    shown = ", ".join(ids[:20])
+    if len(ids) > 20:
+        shown += t(language, "upload_added_more", count=len(ids) - 20)
+    return t(language, "upload_added", count=len(ids), ids=shown) + "\n" + summary
 
 
 async def setup(bot: NewsBot) -> None:

@@ -3,7 +3,9 @@
 A question first takes a place in the answering pool (or the user hears at once that the bot is
 busy), then the interaction is deferred (Discord allows 3 seconds), then the answer is computed
 on an answering thread and sent as an embed with its buttons. In a thread or a DM, a question is
-read in the context of the turns before it (``bot.answer.conversation``).
+read in the context of the turns before it (``bot.answer.conversation``). An answer to a mention
+opens its own thread at once where the bot may (``NEWSBOT_AUTO_THREADS``); elsewhere, and under
+/ask, a button offers one.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from bot.discord_bot.replies import (
     reported,
     user_message,
 )
-from bot.discord_bot.views import answer_key, answer_view, channel_key
+from bot.discord_bot.views import answer_key, answer_view, channel_key, continue_in_thread
 from bot.discord_bot.workers import BusyError
 from index.models import SearchFilters
 
@@ -74,6 +76,14 @@ class Reply:
 def can_thread(channel: object) -> bool:
     """Threads can start from messages in text and announcement channels (not in threads/DMs)."""
     return isinstance(channel, discord.TextChannel)
+
+
+def may_open_threads(channel: object, me: discord.Member | None) -> bool:
+    """Whether the bot itself may start a public thread here and talk in it (no button needed)."""
+    if not isinstance(channel, discord.TextChannel) or me is None:
+        return False
+    allowed = channel.permissions_for(me)
+    return allowed.create_public_threads and allowed.send_messages_in_threads
 
 
 class AskCog(commands.Cog):
@@ -221,22 +231,40 @@ class AskCog(commands.Cog):
         return re.sub(rf"<@!?{bot_id}>", " ", message.content).strip()
 
     async def _reply(self, message: discord.Message, reply: Reply) -> None:
-        view = self.view(reply, thread=can_thread(message.channel))
+        """Send the answer; where the bot may, its thread opens at once instead of a button."""
+        me = message.guild.me if message.guild is not None else None
+        auto = self.bot.settings.auto_threads and may_open_threads(message.channel, me)
+        view = self.view(reply, thread=can_thread(message.channel) and not auto)
         footer = self.footer(reply.answer.language)
+        sent: discord.Message | None = None  # the message a thread would start from
         if self._can_embed(message):
             embed = answer_embed(reply.answer, footer)
-            await message.reply(
+            sent = await message.reply(
                 embed=embed, view=view or discord.utils.MISSING, allowed_mentions=NO_MENTIONS
             )
-            return
-        parts = split_message(answer_text(reply.answer, footer))
-        for number, part in enumerate(parts, start=1):
-            last = number == len(parts) and view is not None
-            shown = view if last and view is not None else discord.utils.MISSING
-            if number == 1:
-                await message.reply(part, view=shown, allowed_mentions=NO_MENTIONS)
-            else:
-                await message.channel.send(part, view=shown, allowed_mentions=NO_MENTIONS)
+        else:
+            parts = split_message(answer_text(reply.answer, footer))
+            for number, part in enumerate(parts, start=1):
+                last = number == len(parts) and view is not None
+                shown = view if last and view is not None else discord.utils.MISSING
+                if number == 1:
+                    sent = await message.reply(part, view=shown, allowed_mentions=NO_MENTIONS)
+                else:
+                    await message.channel.send(part, view=shown, allowed_mentions=NO_MENTIONS)
+        if auto and sent is not None:
+            await self._open_thread(sent, reply)
+
+    async def _open_thread(self, answer: discord.Message, reply: Reply) -> None:
+        """The button's path (``continue_in_thread``); a refusal leaves the answer as it is."""
+        try:
+            await continue_in_thread(self.bot, answer, reply.answer_id, reply.answer.language)
+        except discord.HTTPException:
+            log.warning(
+                "cannot open a thread on answer %s in channel %s; the answer stays without one",
+                reply.answer_id,
+                answer.channel.id,
+                exc_info=True,
+            )
 
     @staticmethod
     def _can_embed(message: discord.Message) -> bool:
