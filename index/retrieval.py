@@ -56,6 +56,15 @@ _RECENT_CUES = re.compile(
 )
 
 
+#: Interrogatives the stopword lists keep ("quelle", "combien", "how many"): they ask, they are
+#: not what an answer is about, yet "quelle" would match any article that uses the word.
+QUESTION_WORDS = re.compile(
+    r"\b(?:quel(?:le)?s?|lequel|laquelle|lesquel(?:le)?s|quoi|quand|combien|pourquoi|whose|"
+    r"how\s+(?:much|many))\b",
+    re.IGNORECASE,
+)
+
+
 def wants_recent(question: str) -> bool:
     """Whether a question asks for the newest news ("latest", "recent", "dernières"...)."""
     return _RECENT_CUES.search(question) is not None
@@ -87,7 +96,7 @@ class Retriever:
         skips the model call (~10 ms) for lexical-only searches.
         """
         lexical = self.index.lexical
-        tokens = tuple(lexical.tokenize(text))
+        tokens = tuple(lexical.tokenize(QUESTION_WORDS.sub(" ", text)))
         vector: NDArray[np.float32] | None = None
         if embed and text.strip():
             vector = self.embedder.encode([text])[0]

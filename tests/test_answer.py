@@ -32,11 +32,6 @@ ANSWERABLE = [
     ("Where does Lavrov go after Bamako?", "en", "Nouakchott"),
     ("Où Lavrov se rendra-t-il après Bamako ?", "fr", "Nouakchott"),
 ]
-#: Known issue 9 reader miss: it quotes the right sentence but its decide model refuses this
-#: English question over the one-article sample (p 0.19 < 0.35); more English training
-#: questions should fix it. Marked xfail only while it actually refuses.
-KNOWN_REFUSALS = {"Where does Lavrov go after Bamako?"}
-
 UNRELATED = [
     ("Who won the 2018 football World Cup?", "en"),
     ("Quelle est la recette de la tartiflette ?", "fr"),
@@ -49,8 +44,6 @@ def test_answers_quote_the_fact_and_cite_the_article(
     answer_service: AnswerService, question: str, language: str, fact: str
 ) -> None:
     answer = answer_service.answer(question)
-    if question in KNOWN_REFUSALS and answer.abstained:
-        pytest.xfail("known issue 9 reader refusal (see KNOWN_REFUSALS)")
     assert not answer.abstained, answer.text
     assert fact in answer.text
     assert answer.language == language
@@ -122,11 +115,6 @@ def test_sources_lists_outlets(answer_service: AnswerService) -> None:
     assert answer_service.sources() == ["journaldebangui"]
 
 
-@pytest.mark.xfail(
-    reason="issue 9 reader: refuses the English Lavrov question over the "
-    "one-article sample (see KNOWN_REFUSALS)",
-    strict=False,
-)
 def test_concurrent_answers_and_reload(
     tmp_path: Path, real_embedder: SentenceTransformerEmbedder
 ) -> None:

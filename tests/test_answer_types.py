@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer.answer_types import best_span, classify, constraints, found_share, spans
+from bot.answer.answer_types import (
+    best_span,
+    classify,
+    constraints,
+    found_share,
+    spans,
+    type_match,
+)
 from index.text import fold
 
 
@@ -57,6 +64,50 @@ def test_the_span_to_lead_with_is_new_to_the_question_and_near_its_terms() -> No
     assert when is not None and when.text == "3 mars 2021"
     # A name the question already gives is not an answer to it.
     assert best_span("Amina Diallo a parlé mardi.", "person", "Qu'a dit Amina Diallo ?") is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "person"),
+    [  # sentences of BBC Afrique articles, where a country or a journal sat in the lead's place
+        ("La Russie a réagi aux propos du pape, a dit Maria Zakharova.",
+         "Qui côté russe a traité de perversion les propos du pape ?", "Maria Zakharova"),
+        ("Au Royaume-Uni, l'usine est dirigée par Steve Mahon.",
+         "Who's the boss of the plastic recycling plant?", "Steve Mahon"),
+        ("Selon The Lancet, le terme est dû à Merrill Singer.",
+         "Who came up with the term syndemic?", "Merrill Singer"),
+    ],
+)  # fmt: skip
+def test_a_who_question_leads_with_a_person_not_a_country_or_a_journal(
+    sentence: str, question: str, person: str
+) -> None:
+    assert [s.text for s in spans(sentence, "person")] == [person]
+    lead = best_span(sentence, "person", question)
+    assert lead is not None and lead.text == person
+    # The country is still a place where a preposition introduces it, and a thing otherwise.
+    if sentence.startswith("Au "):
+        assert [s.text for s in spans(sentence, "place")] == ["Royaume-Uni"]
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "count"),
+    [
+        ("How many hours were Facebook, Instagram and WhatsApp down?",
+         "Ces applications font 20 % du trafic et ont été en panne pendant six heures.",
+         "six heures"),
+        ("L'Algérie a gagné combien de places au classement Fifa ?",
+         "Le Bénin a gagné 12 points, l'Algérie 28 places.", "28 places"),
+        ("How many people died in the floods?",
+         "Les pluies ont touché 40 % du pays et tué 112 personnes.", "112 personnes"),
+    ],
+)  # fmt: skip
+def test_a_how_many_question_leads_with_a_count_of_what_it_counts(
+    question: str, sentence: str, count: str
+) -> None:
+    lead = best_span(sentence, "number", question)
+    assert lead is not None and lead.text == count
+    assert type_match(sentence, "number", question) == 1.0
+    # A sentence with numbers but none counting the asked noun is a weaker match.
+    assert type_match("Le taux a atteint 20 %.", "number", question) == 0.5
 
 
 def test_constraints_are_the_years_figures_and_names_a_question_pins_down() -> None:

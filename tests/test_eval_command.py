@@ -45,10 +45,11 @@ def run_eval_cli(*args: str) -> tuple[int, str, str]:
 
 @pytest.mark.usefixtures("use_real_model")
 def test_jsonl_corpus_exact_keys_and_known_recall(tmp_path: Path) -> None:
-    out = tmp_path / "report.json"
+    out, details = tmp_path / "report.json", tmp_path / "details.jsonl"
     code, stdout, stderr = run_eval_cli(
-        "--corpus", str(FIXTURE / "corpus.jsonl"), "--questions", str(QUESTIONS), "--json", str(out)
-    )
+        "--corpus", str(FIXTURE / "corpus.jsonl"), "--questions", str(QUESTIONS),
+        "--json", str(out), "--details", str(details),
+    )  # fmt: skip
     assert code == 0, stderr
     report: dict[str, Any] = json.loads(out.read_text("utf-8"))
 
@@ -79,6 +80,18 @@ def test_jsonl_corpus_exact_keys_and_known_recall(tmp_path: Path) -> None:
 
     assert "overall" in stdout and "bm25" in stdout and "dense" in stdout
     assert "questions" in stderr  # the progress bar
+
+    # --details: one line per question, with the estimate the refusal was decided on.
+    lines = [json.loads(line) for line in details.read_text("utf-8").splitlines()]
+    assert len(lines) == 6
+    threshold = load_settings().abstain_threshold
+    for line in lines:
+        if line["answerable"] is None:  # no sentence was left to read: nothing to quote
+            assert line["abstained"], line
+            continue
+        assert 0.0 <= line["answerable"] <= 1.0
+        assert line["abstained"] == (line["answerable"] < threshold), line
+    assert any(line["answerable"] is not None for line in lines)
 
 
 @pytest.mark.usefixtures("use_real_model")

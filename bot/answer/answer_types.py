@@ -155,6 +155,40 @@ def number_spans(sentence: str) -> list[Span]:
     return out
 
 
+#: "How many hours…", "combien de places…": the noun a count question counts.
+_COUNTED = re.compile(r"\b(?:how\s+many|combien\s+(?:de|d['’])\s*)\s*([^\W\d_]{3,})", _FLAGS)
+#: English counted nouns whose French word shares no prefix with them (news text is French).
+_COUNTED_FR: dict[str, tuple[str, ...]] = {
+    "hour": ("heure",), "day": ("jour",), "week": ("semaine",), "month": ("mois",),
+    "year": ("an", "annee"), "time": ("fois",),
+    "people": ("personne", "gens", "mort", "victime", "blesse", "habitant"),
+    "person": ("personne", "mort", "victime", "blesse"), "death": ("mort", "deces", "victime"),
+    "child": ("enfant",), "children": ("enfant",), "woman": ("femme",), "women": ("femme",),
+    "man": ("homme",), "men": ("homme",), "country": ("pays",), "countries": ("pays",),
+    "pound": ("livre",), "vote": ("voix", "vote"), "seat": ("siege",), "goal": ("but",),
+    "book": ("livre",), "job": ("emploi",), "tree": ("arbre",), "house": ("maison",),
+    "bird": ("oiseau",),
+}  # fmt: skip
+
+
+def counted_noun(question: str) -> str | None:
+    """The noun after "how many"/"combien de", folded and singular; None for other questions."""
+    match = _COUNTED.search(question)
+    return _singular(fold(match.group(1))) if match else None
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith(("s", "x")) else word
+
+
+def counts(span: Span, noun: str) -> bool:
+    """Whether a number span counts ``noun`` ("six heures" counts "hours", "28 places" places)."""
+    words = [_singular(w) for w in re.findall(r"[^\W\d_]+", fold(span.text))]
+    wanted = {noun, *_COUNTED_FR.get(noun, ())}
+    return any(w == x or (len(w) >= 4 and len(x) >= 4 and w[:4] == x[:4]) for w in words
+               for x in wanted)  # fmt: skip
+
+
 # --- names --------------------------------------------------------------------------------------
 
 _UPPER = "A-ZÀ-ÖØ-ÞŒÆŸ"
@@ -283,6 +317,9 @@ _NOT_NAMES = frozenset(
         "Dimanche",
     ]
 )
+#: An article or a place preposition just before a name: a country, a body, a place, not a person.
+_NOT_PERSON_BEFORE = re.compile(r"(?:\b(?:le|la|du|au|en|in|at|from|into)\s+|\bl['’])$", _FLAGS)
+_DETERMINERS = frozenset({"le", "la", "du", "au", "l", "the"})
 _QUOTED = re.compile(r"[«“\"]\s?([^«»“”\"]{2,60}?)\s?[»”\"]")
 _PLACE_PREPOSITION = re.compile(
     r"(?:\b(?:à|au|aux|en|dans|vers|depuis|près d[eu]s?|in|at|from|near|to|into|across)\s+"
@@ -292,11 +329,19 @@ _PLACE_PREPOSITION = re.compile(
 
 
 def name_spans(sentence: str) -> list[Span]:
-    """Capitalised sequences ("Xie Zhenhua", "Banque mondiale" is missed; "BBC Afrique" kept)."""
+    """Capitalised sequences ("Xie Zhenhua", "Banque mondiale" is missed; "BBC Afrique" kept).
+
+    A name is a "person" candidate unless a singular article or a place preposition stands
+    before it: people are not "la Russie", "du Burundi" or "au Royaume-Uni" (groups may be: "les
+    Égyptiens"), so those are "thing" spans (places through ``place_spans``), which "who"
+    questions do not want.
+    """
     out: list[Span] = []
     for match in _NAME.finditer(sentence):
         words = match.group().split()
+        dropped: list[str] = []
         while words and fold(words[0].strip(".")) in _NOT_NAMES:
+            dropped.append(fold(words[0].strip(".")))
             words = words[1:]
         if not words:
             continue
@@ -306,7 +351,11 @@ def name_spans(sentence: str) -> list[Span]:
             continue
         if len(words) == 1 and not text.isupper() and not sentence[:start].strip(" «“\"'(-"):
             continue  # a lone capitalised first word is just the sentence's start ("Fondée")
-        out.append(Span(start, start + len(text), text, "person"))
+        before = sentence[max(0, start - 12) : start]
+        not_a_person = any(w in _DETERMINERS for w in dropped) or bool(
+            _NOT_PERSON_BEFORE.search(before)
+        )
+        out.append(Span(start, start + len(text), text, "thing" if not_a_person else "person"))
     for match in _QUOTED.finditer(sentence):
         inner = match.group(1).strip()
         if inner and len(inner.split()) <= 6:
@@ -315,11 +364,16 @@ def name_spans(sentence: str) -> list[Span]:
     return out
 
 
+def _is_capitalised(span: Span, sentence: str) -> bool:
+    """A capitalised name (person or thing), not a quoted title."""
+    return span.kind == "person" or sentence[span.start : span.start + 1].isupper()
+
+
 def place_spans(sentence: str) -> list[Span]:
     """Names that follow a place preposition ("à Lagos", "dans l'océan Indien", "in Makoko")."""
     out: list[Span] = []
     for span in name_spans(sentence):
-        if span.kind == "person" and _PLACE_PREPOSITION.search(sentence[: span.start]):
+        if _is_capitalised(span, sentence) and _PLACE_PREPOSITION.search(sentence[: span.start]):
             out.append(Span(span.start, span.end, span.text, "place"))
     # "l'océan Indien", "la mer Rouge": a lower-case geographic noun before the name.
     for match in re.finditer(
@@ -366,6 +420,20 @@ def new_spans(sentence: str, kind: AnswerType, question: str) -> list[Span]:
     return out
 
 
+def type_match(sentence: str, kind: AnswerType, question: str) -> float:
+    """1 when the sentence holds a new span of the wanted kind; for "how many X", 1 only for
+    a count of X and 0.5 for any other number ("20 %" does not answer "how many hours")."""
+    if kind not in LEAD_TYPES:
+        return 0.0
+    found = new_spans(sentence, kind, question)
+    if not found:
+        return 0.0
+    noun = counted_noun(question) if kind == "number" else None
+    if noun is None or any(counts(s, noun) for s in found):
+        return 1.0
+    return 0.5
+
+
 def _prefix_covered(words: set[str], asked: set[str]) -> bool:
     """ "Zakharova" in the question covers "Zakharova" and "Zakharov" (one-letter variants)."""
     return all(any(w[:5] == a[:5] and len(w) >= 5 for a in asked) for w in words)
@@ -378,6 +446,9 @@ def best_span(
     if kind not in LEAD_TYPES:
         return None
     found = new_spans(sentence, kind, question)
+    noun = counted_noun(question) if kind == "number" else None
+    if noun is not None:  # "how many hours": a count of hours, when the sentence has one
+        found = [s for s in found if counts(s, noun)] or found
     if not found:
         return None
     if len(found) == 1:

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from index.text import MONTH_NAMES, fold
 
 COGNATE_PREFIX = 5
+#: One edit apart counts only between words this long: "Sergei"/"Serguei" are one name, but in
+#: a five-letter stem one edit is a fifth of the word ("recet", recette / "recen", récentes).
+SPELLING_VARIANT_MIN = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +43,8 @@ def coverage(terms: Mapping[str, float], tokens: Sequence[str]) -> float:
 
     A term also counts when a token is its near-cognate: same first ``COGNATE_PREFIX`` letters
     ("invited"/"invitation", "ambassador"/"ambassadeur") or a one-letter spelling variant of a
-    long word ("Sergei"/"Serguei"). That is what lets a question in one language meet a
-    sentence in another through shared names and Latin roots.
+    word of ``SPELLING_VARIANT_MIN`` letters or more ("Sergei"/"Serguei"). That is what lets a
+    question in one language meet a sentence in another through shared names and Latin roots.
     """
     total = sum(terms.values())
     if total <= 0:
@@ -59,10 +62,12 @@ def _matches(term: str, present: set[str], prefixes: set[str]) -> bool:
         return False
     if term[:COGNATE_PREFIX] in prefixes:
         return True
+    if len(term) < SPELLING_VARIANT_MIN:
+        return False
     return any(
         abs(len(t) - len(term)) <= 1 and _one_edit_apart(term, t)
         for t in present
-        if len(t) >= COGNATE_PREFIX
+        if len(t) >= SPELLING_VARIANT_MIN
     )
 
 

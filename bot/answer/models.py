@@ -36,6 +36,9 @@ class Answer:
     retrieved_article_ids: list[str] = field(default_factory=list)  # ranked, for evaluation
     # The next ranked articles after the cited ones (numbered on), for "more sources" buttons.
     more: list[Citation] = field(default_factory=list)
+    # The reader's estimate that the corpus answers (None when nothing was read): the number the
+    # abstain threshold is compared with, kept for `newsbot eval --details`.
+    answerable: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The console's ``--json`` shape, exactly."""

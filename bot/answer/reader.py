@@ -38,7 +38,7 @@ from bot.answer.answer_types import (
     classify,
     constraints,
     found_share,
-    new_spans,
+    type_match,
 )
 from bot.answer.extract import coverage
 from index.models import Hit
@@ -68,7 +68,8 @@ FEATURES: tuple[str, ...] = (
     "chunk_rank",  # 1/(1+rank) of the best retrieved chunk holding it (0 when none)
     "article_rank",  # 1/(1+rank) of its article among retrieved articles
     "type_known",  # the question asks for a date, number, person, place or named thing
-    "type_match",  # the sentence holds a span of that type the question does not hold
+    "type_match",  # the sentence holds a span of that type the question does not hold (for
+    # "how many X": 1 for a count of X, 0.5 for another number)
     "type_ctx",  # a neighbour holds one
     "reason_cue",  # a why/how question and the sentence gives a cause ("parce que", "because")
     "position",  # 1/(1+index) of the sentence in its article
@@ -294,10 +295,7 @@ def candidates(
         dense_floor = min((h.dense or 0.0 for _, h in own), default=0.0)
         covs = [coverage(terms, list(t)) for t in article.tokens]
         local = _local_coverage(terms, article.tokens)
-        matches = [
-            float(kind in LEAD_TYPES and bool(new_spans(text, kind, question)))
-            for text in article.texts
-        ]
+        matches = [type_match(text, kind, question) for text in article.texts]
         n = len(article.texts)
         for i, ((start, end), text) in enumerate(zip(article.spans, article.texts, strict=True)):
             holding = [(r, h) for r, h in own if h.chunk.start <= start and end <= h.chunk.end]

@@ -145,6 +145,7 @@ class AnswerService:
             text, citations = _compose(question, reading, chosen, hits, messages, retriever)
             answer = Answer(question, messages.language, text, citations, abstained=False)
         answer.retrieved_article_ids = ranked_ids
+        answer.answerable = round(reading.answerable, 4) if reading.candidates else None
         answer.more = more_sources(hits, sentences, answer.citations)  # "More sources" (B)
         answer.timings_ms = _timings(started, retrieved_at)
         return answer

@@ -327,6 +327,7 @@ def _detail(question: EvalQuestion, answer: Answer, outcome: Outcome) -> dict[st
         "answer": answer.text,
         "hit": outcome.hit and not outcome.abstained,
         "abstained": answer.abstained,
+        "answerable": answer.answerable,
         "answer_type": outcome.answer_type,
         "top_articles": list(outcome.ranked[:5]),
         "quoted_articles": [c.article_id for c in answer.citations] if not answer.abstained else [],
