@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from bot.answer.extract import _DATE, _plausible
@@ -171,6 +172,7 @@ _COUNTED_FR: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+@lru_cache(maxsize=1024)  # asked once per sentence read, of the same question
 def counted_noun(question: str) -> str | None:
     """The noun after "how many"/"combien de", folded and singular; None for other questions."""
     match = _COUNTED.search(question)
@@ -364,16 +366,12 @@ def name_spans(sentence: str) -> list[Span]:
     return out
 
 
-def _is_capitalised(span: Span, sentence: str) -> bool:
-    """A capitalised name (person or thing), not a quoted title."""
-    return span.kind == "person" or sentence[span.start : span.start + 1].isupper()
-
-
 def place_spans(sentence: str) -> list[Span]:
     """Names that follow a place preposition ("à Lagos", "dans l'océan Indien", "in Makoko")."""
     out: list[Span] = []
     for span in name_spans(sentence):
-        if _is_capitalised(span, sentence) and _PLACE_PREPOSITION.search(sentence[: span.start]):
+        # Any capitalised name ("person" or, after an article, "thing"); not a lower-case title.
+        if span.text[:1].isupper() and _PLACE_PREPOSITION.search(sentence[: span.start]):
             out.append(Span(span.start, span.end, span.text, "place"))
     # "l'océan Indien", "la mer Rouge": a lower-case geographic noun before the name.
     for match in re.finditer(
