@@ -24,8 +24,10 @@ class PreparedQuestion:
     """A question with what every stage needs from it.
 
     ``tokens`` are the lexical index's own tokens for the text (folded, stemmed in the corpus's
-    language); ``term_weights`` maps each distinct token to its idf. ``vector`` is None only
-    when the question was prepared for lexical search alone.
+    language), plus translations of the question's words when it is in another language;
+    ``term_weights`` maps each distinct term to its idf, a translated word as one term group
+    ("hour|heur", ``index.crosslingual``). ``vector`` is None only when the question was
+    prepared for lexical search alone.
     """
 
     text: str

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from index.crosslingual import grouped_terms, members, term_groups
 from index.embedding import Embedder
 from index.fusion import fuse_scores, zscores
 from index.language import detect_language
@@ -56,11 +57,12 @@ _RECENT_CUES = re.compile(
 )
 
 
-#: Interrogatives the stopword lists keep ("quelle", "combien", "how many"): they ask, they are
-#: not what an answer is about, yet "quelle" would match any article that uses the word.
+#: Interrogatives and English modals the stopword lists keep ("quelle", "combien", "how many",
+#: "would"): they ask, they are not what an answer is about, yet "quelle" would match any
+#: article that uses the word, and "would" weighs as a word no French article holds.
 QUESTION_WORDS = re.compile(
     r"\b(?:quel(?:le)?s?|lequel|laquelle|lesquel(?:le)?s|quoi|quand|combien|pourquoi|whose|"
-    r"how\s+(?:much|many))\b",
+    r"how\s+(?:much|many)|would|could|should|might|must|shall)\b",
     re.IGNORECASE,
 )
 
@@ -96,16 +98,28 @@ class Retriever:
         skips the model call (~10 ms) for lexical-only searches.
         """
         lexical = self.index.lexical
-        tokens = tuple(lexical.tokenize(QUESTION_WORDS.sub(" ", text)))
+        asked = QUESTION_WORDS.sub(" ", text)
+        tokens = lexical.tokenize(asked)
+        language = detect_language(text, default=self.corpus_language)
         vector: NDArray[np.float32] | None = None
         if embed and text.strip():
             vector = self.embedder.encode([text])[0]
+        groups = dict(term_groups(asked, language, self.corpus_language, lexical.tokenize))
+        weights = lexical.term_weights(tokens)
+        if groups:  # another language's question: its words that do not look alike, translated
+            translated = [t for found in groups.values() for t in found]
+            weights |= lexical.term_weights(translated)
+            weights = {
+                term: min(weights[member] for member in members(term))
+                for term in grouped_terms(tokens, groups)
+            }
+            tokens = [*tokens, *translated]
         return PreparedQuestion(
             text=text,
-            language=detect_language(text, default=self.corpus_language),
+            language=language,
             vector=vector,
-            tokens=tokens,
-            term_weights=lexical.term_weights(tokens),
+            tokens=tuple(tokens),
+            term_weights=weights,
             filters=filters,
         )
 

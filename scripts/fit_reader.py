@@ -43,8 +43,10 @@ from bot.answer.reader import (
     Candidate,
     Model,
     ReaderModels,
+    Reading,
     article_order,
     candidates,
+    choose,
     decide_row,
     rank,
 )
@@ -68,6 +70,7 @@ SETS: dict[str, tuple[Path, Path]] = {
 }
 HITS = 80  # as the answering service (bot.answer.service.RANKED_DEPTH)
 REGULARISATION = 1.0  # sklearn's C: features are standardised, so 1.0 is a mild prior
+LISTWISE_L2 = 10.0  # the rank model's L2 penalty per question (held-out scores flat from 3 to 30)
 HOLDOUT_SHARE = 0.2
 #: Weight of an example from a set, relative to piaf's: the news questions are few but are the
 #: product's kind (chat questions over news, English and French over French text).
@@ -234,12 +237,46 @@ def collect(reader: Reader, items: Sequence[Example], label: str) -> list[Collec
     return out
 
 
-def fit_models(data: Sequence[Collected]) -> ReaderModels:
+def fit_listwise(data: Sequence[Collected]) -> Model:
+    """The rank model: a conditional logit (softmax over one question's sentences).
+
+    Only the order of a question's sentences matters, so the loss is the probability the
+    softmax gives the sentences that hold the answer, question by question. A pointwise
+    logistic model weighs every sentence against every other question's sentences and let
+    features common to a whole question (article coverage, language) stand in for answering;
+    on held-out training questions this fit put the answer first 5 points more often.
+    """
+    from scipy.optimize import minimize  # type: ignore[import-untyped]
+
     ranking = [d for d in data if d.example.answerable and any(d.positives)]
-    rows = np.stack([c.features for d in ranking for c in d.found])
-    labels = np.asarray([int(p) for d in ranking for p in d.positives])
-    weights = np.asarray([d.example.weight for d in ranking for _ in d.positives])
-    ranker = fit(rows, labels, FEATURES, weights)
+    rows = np.concatenate([np.stack([c.features for c in d.found]) for d in ranking])
+    mean = rows.mean(axis=0)
+    scale = rows.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    groups = []
+    for d in ranking:
+        matrix = (np.stack([c.features for c in d.found]) - mean) / scale
+        target = np.asarray(d.positives, dtype=np.float64)
+        groups.append((matrix, target / target.sum(), d.example.weight))
+    total = sum(weight for _, _, weight in groups)
+    penalty = LISTWISE_L2 / len(groups)
+
+    def loss(w: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+        value, grad = 0.0, np.zeros_like(w)
+        for matrix, target, weight in groups:
+            scores = matrix @ w
+            shifted = np.exp(scores - scores.max())
+            softmax = shifted / shifted.sum()
+            value -= weight * float(target @ np.log(np.maximum(softmax, 1e-300)))
+            grad += weight * (matrix.T @ (softmax - target))
+        return value / total + penalty * float(w @ w) / 2, grad / total + penalty * w
+
+    found = minimize(loss, np.zeros(rows.shape[1]), jac=True, method="L-BFGS-B")
+    return Model(FEATURES, mean, scale, np.asarray(found.x, dtype=np.float64), 0.0)
+
+
+def fit_models(data: Sequence[Collected]) -> ReaderModels:
+    ranker = fit_listwise(data)
     interim = ReaderModels(FEATURE_VERSION, ranker, ranker)
     decide_rows, decide_labels, decide_weights = [], [], []
     for d in data:
@@ -261,7 +298,7 @@ def evaluate(
     data: Sequence[Collected], models: ReaderModels, threshold: float = 0.5
 ) -> dict[str, Any]:
     """Held-out scores: answer in the best one/two sentences, abstention rates."""
-    hit1 = hit2 = answered = n_ans = refused = n_un = 0
+    hit1 = hit2 = quoted_hit = quoted = answered = n_ans = refused = n_un = 0
     for d in data:
         ranked = rank(d.found, models)
         p = 0.0
@@ -276,6 +313,9 @@ def evaluate(
             if ranked and ok:
                 hit1 += holds_answer(ranked[0].text, d.example.answers)
                 hit2 += any(holds_answer(c.text, d.example.answers) for c in ranked[:2])
+                chosen = choose(Reading("thing", ranked, p, {}))
+                quoted += len(chosen)
+                quoted_hit += any(holds_answer(c.text, d.example.answers) for c in chosen)
         else:
             n_un += 1
             refused += p < threshold
@@ -284,6 +324,8 @@ def evaluate(
         "unanswerable": n_un,
         "hit@1": round(hit1 / max(n_ans, 1), 4),
         "hit@2": round(hit2 / max(n_ans, 1), 4),
+        "hit_quoted": round(quoted_hit / max(n_ans, 1), 4),  # as answers quote (``choose``)
+        "sentences_quoted": round(quoted / max(answered, 1), 3),
         "false_abstain": round(1 - answered / max(n_ans, 1), 4),
         "abstain_unanswerable": round(refused / max(n_un, 1), 4),
     }

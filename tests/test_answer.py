@@ -26,6 +26,8 @@ SAMPLE_ID = "mali-russie-lavrov-2023-02"
 
 ANSWERABLE = [
     ("When was the French ambassador expelled from Mali?", "en", "janvier 2022"),
+    # Without "Mali", only the lexicon joins "French"/"France" and "expelled"/"expulsion".
+    ("When was the French ambassador expelled?", "en", "janvier 2022"),
     ("Quand l'ambassadeur de France a-t-il été expulsé du Mali ?", "fr", "janvier 2022"),
     ("Who invited Lavrov to Mali?", "en", "Abdoulaye Diop"),
     ("Qui a invité Sergueï Lavrov au Mali ?", "fr", "Abdoulaye Diop"),

@@ -170,7 +170,17 @@ def test_the_question_set_covers_every_pairing(
 @pytest.mark.parametrize(
     "pair",
     [
-        "en>fr",
+        pytest.param(
+            "en>fr",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="with English words translated (index/crosslingual.py) BM25 alone ranks "
+                "English questions over French text best on this fixture (MRR 0.90, first 46 of "
+                "55), the fusion (lexical 0.3 across languages) 0.84 (40), dense alone 0.59. "
+                "Equal shares gave 0.88 here but recall@5 on xling-dev English fell from 0.961 "
+                "to 0.944, so the weight stays",
+            ),
+        ),
         "fr>fr",
         "en>en",
         pytest.param(
@@ -197,16 +207,18 @@ def test_fusion_beats_or_equals_each_single_method(
 def test_each_method_wins_where_the_design_says(
     scores_by_pair: dict[str, dict[str, MethodScores]],
 ) -> None:
-    """Dense is the better single method for English questions over French text, BM25 for
-    French over French: the fixture exercises both sides of the language weight."""
-    assert scores_by_pair["en>fr"]["dense"].mrr > scores_by_pair["en>fr"]["bm25"].mrr
+    """BM25 is the better single method for French over French, and, once an English
+    question's words are translated, the fusion ranks English questions over French text far
+    better than the English-centric dense model alone."""
+    assert scores_by_pair["en>fr"]["hybrid"].mrr > scores_by_pair["en>fr"]["dense"].mrr + 0.2
     assert scores_by_pair["fr>fr"]["bm25"].mrr > scores_by_pair["fr>fr"]["dense"].mrr + 0.15
 
 
 # Questions where the two methods disagree and the language weight decides. The method named
 # ranks the article first, the other does not; mirroring the weight ranks another article first.
+# (An English case where dense was right and BM25 wrong is gone: with its words translated,
+# BM25 now finds "What are villagers afraid of after the dam collapsed?" too.)
 WEIGHT_CASES = [
-    ("What are villagers afraid of after the dam collapsed?", "mali-kobada-suspension", "dense"),
     ("Quelles villes n'assurent que les urgences ?", "senegal-greve-medecins", "bm25"),
 ]
 

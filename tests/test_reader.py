@@ -54,6 +54,18 @@ ARTICLES = [
             "Il espère étendre son projet d'électricité à tout le pays d'ici cinq ans."
         ),
     },
+    {
+        # The English question's words that carry it ("hours", "outage") share no letters
+        # with the French that answers ("heures", "panne"): only the bilingual lexicon joins them.
+        "id": "panne",
+        "title": "WhatsApp inaccessible en Afrique de l'Ouest",
+        "text": (
+            "Les services de messagerie WhatsApp ont été inaccessibles lundi dans plusieurs "
+            "pays d'Afrique de l'Ouest. L'entreprise a présenté ses excuses à ses utilisateurs "
+            "et promis une enquête interne. La panne a duré six heures avant que le service "
+            "ne soit rétabli. Les opérateurs de téléphonie mobile affirment ne pas être en cause."
+        ),
+    },
 ]
 
 
@@ -86,6 +98,7 @@ def _quotes(text: str) -> list[str]:
          "4,2 milliards de dollars"),
         ("Which start-up did the young Sierra Leonean inventor create?", "Optim Energy"),
         ("Where were people hit hardest by the Lagos floods?", "Makoko"),
+        ("How many hours did the WhatsApp outage last?", "six heures"),
     ],
 )  # fmt: skip
 def test_the_quoted_sentence_holds_the_answer_and_the_lead_comes_from_it(
@@ -115,3 +128,32 @@ def test_a_year_the_corpus_contradicts_is_refused_with_closest_articles(
     assert reply.abstained, reply.text
     assert reply.citations, "an abstention still shows the closest articles"
     check_invariants(reply.text, reply.citations, abstained=True)
+
+
+def test_the_rank_model_fit_puts_the_answering_sentence_first() -> None:
+    """The listwise fit (scripts/fit_reader.py) learns which feature marks the answer within a
+    question, although a question-wide feature differs more between questions."""
+    import numpy as np
+
+    from bot.answer.reader import FEATURES, Candidate, ReaderModels, rank
+    from scripts.fit_reader import Collected, Example, fit_listwise
+
+    rng = np.random.default_rng(0)
+    answer = FEATURES.index("type_match")
+    shared = FEATURES.index("article_cov")
+
+    def question(i: int) -> Collected:
+        found = []
+        for j in range(6):
+            row = rng.normal(0.0, 1.0, len(FEATURES))
+            row[shared] = i  # the same for every sentence of a question
+            row[answer] = 1.0 if j == 2 else 0.0
+            found.append(Candidate("a", 0, j, j, j + 1, f"s{j}", row))
+        example = Example(f"q{i}", "fr", ("x",), True, False)
+        return Collected(example, found, [j == 2 for j in range(6)])
+
+    data = [question(i) for i in range(40)]
+    model = fit_listwise(data)
+    assert model.weights[answer] > 0
+    models = ReaderModels(0, model, model)
+    assert all(rank(d.found, models)[0].index == 2 for d in data[:10])

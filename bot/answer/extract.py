@@ -12,9 +12,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from index.crosslingual import members
 from index.text import MONTH_NAMES, fold
 
 COGNATE_PREFIX = 5
@@ -38,37 +39,68 @@ class ScoredSentence:
     coverage: float
 
 
-def coverage(terms: Mapping[str, float], tokens: Sequence[str]) -> float:
+def coverage(terms: Mapping[str, float], tokens: Iterable[str]) -> float:
     """Idf-weighted share of the question's terms present in ``tokens`` (0 without terms).
 
     A term also counts when a token is its near-cognate: same first ``COGNATE_PREFIX`` letters
     ("invited"/"invitation", "ambassador"/"ambassadeur") or a one-letter spelling variant of a
     word of ``SPELLING_VARIANT_MIN`` letters or more ("Sergei"/"Serguei"). That is what lets a
-    question in one language meet a sentence in another through shared names and Latin roots.
+    question in one language meet a sentence in another through shared names and Latin roots;
+    a term group ("hour|heur", ``index.crosslingual``) counts when any of its members does.
     """
-    total = sum(terms.values())
-    if total <= 0:
-        return 0.0
     present = set(tokens)
-    prefixes = {t[:COGNATE_PREFIX] for t in present if len(t) >= COGNATE_PREFIX}
-    found = sum(w for term, w in terms.items() if _matches(term, present, prefixes))
-    return found / total
+    return TermMatches(terms, present).share(present)
 
 
-def _matches(term: str, present: set[str], prefixes: set[str]) -> bool:
-    if term in present:
-        return True
+class TermMatches:
+    """Which tokens of a vocabulary (an article's) each question term matches, found once.
+
+    The reader asks for the coverage of every sentence and of its neighbours; matching a term
+    against each sentence's tokens again (cognates, spelling variants) cost more than the rest
+    of the reading together. A sentence's coverage is then a few set intersections.
+    """
+
+    def __init__(self, terms: Mapping[str, float], vocabulary: Iterable[str]) -> None:
+        self.terms = terms
+        self.total = sum(terms.values())
+        words = set(vocabulary)
+        by_prefix: dict[str, list[str]] = {}
+        long_words: dict[int, list[str]] = {}
+        for word in words:
+            if len(word) >= COGNATE_PREFIX:
+                by_prefix.setdefault(word[:COGNATE_PREFIX], []).append(word)
+            if len(word) >= SPELLING_VARIANT_MIN:
+                long_words.setdefault(len(word), []).append(word)
+        self.found: dict[str, frozenset[str]] = {
+            term: frozenset(
+                word
+                for member in members(term)
+                for word in _matching(member, words, by_prefix, long_words)
+            )
+            for term in terms
+        }
+
+    def share(self, tokens: Iterable[str]) -> float:
+        """Idf-weighted share of the terms found among ``tokens`` (a subset of the vocabulary)."""
+        if self.total <= 0:
+            return 0.0
+        present = tokens if isinstance(tokens, (set, frozenset)) else set(tokens)
+        found = sum(w for term, w in self.terms.items() if not self.found[term].isdisjoint(present))
+        return found / self.total
+
+
+def _matching(
+    term: str, words: set[str], by_prefix: dict[str, list[str]], long_words: dict[int, list[str]]
+) -> list[str]:
+    """The words that are ``term``, its near-cognates or spelling variants (see ``coverage``)."""
+    found = [term] if term in words else []
     if len(term) < COGNATE_PREFIX:
-        return False
-    if term[:COGNATE_PREFIX] in prefixes:
-        return True
-    if len(term) < SPELLING_VARIANT_MIN:
-        return False
-    return any(
-        abs(len(t) - len(term)) <= 1 and _one_edit_apart(term, t)
-        for t in present
-        if len(t) >= SPELLING_VARIANT_MIN
-    )
+        return found
+    found.extend(by_prefix.get(term[:COGNATE_PREFIX], ()))
+    if len(term) >= SPELLING_VARIANT_MIN:
+        for size in (len(term) - 1, len(term), len(term) + 1):
+            found.extend(w for w in long_words.get(size, ()) if _one_edit_apart(term, w))
+    return found
 
 
 def _one_edit_apart(a: str, b: str) -> bool:
