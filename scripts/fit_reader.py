@@ -196,6 +196,13 @@ def holds_answer(text: str, answers: Sequence[str]) -> bool:
 # --- fitting ------------------------------------------------------------------------------------
 
 
+def standardisation(rows: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per-feature mean and spread (1 for a constant feature), as ``Model`` applies them."""
+    scale = rows.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    return rows.mean(axis=0), scale
+
+
 def fit(
     rows: NDArray[np.float64],
     labels: NDArray[np.int64],
@@ -205,9 +212,7 @@ def fit(
     """Balanced logistic regression over standardised features."""
     from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
-    mean = rows.mean(axis=0)
-    scale = rows.std(axis=0)
-    scale[scale < 1e-9] = 1.0
+    mean, scale = standardisation(rows)
     model = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=2000)
     model.fit((rows - mean) / scale, labels, sample_weight=weights)
     return Model(tuple(names), mean, scale, model.coef_[0].astype(np.float64),
@@ -250,9 +255,7 @@ def fit_listwise(data: Sequence[Collected]) -> Model:
 
     ranking = [d for d in data if d.example.answerable and any(d.positives)]
     rows = np.concatenate([np.stack([c.features for c in d.found]) for d in ranking])
-    mean = rows.mean(axis=0)
-    scale = rows.std(axis=0)
-    scale[scale < 1e-9] = 1.0
+    mean, scale = standardisation(rows)
     groups = []
     for d in ranking:
         matrix = (np.stack([c.features for c in d.found]) - mean) / scale

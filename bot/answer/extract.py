@@ -80,13 +80,20 @@ class TermMatches:
             for term in terms
         }
 
-    def share(self, tokens: Iterable[str]) -> float:
-        """Idf-weighted share of the terms found among ``tokens`` (a subset of the vocabulary)."""
+    def terms_in(self, tokens: Iterable[str]) -> frozenset[str]:
+        """The terms found among ``tokens`` (a subset of the vocabulary)."""
+        present = tokens if isinstance(tokens, (set, frozenset)) else set(tokens)
+        return frozenset(t for t, words in self.found.items() if not words.isdisjoint(present))
+
+    def weight(self, found: frozenset[str]) -> float:
+        """Idf-weighted share of the terms that ``found`` holds (0 without terms)."""
         if self.total <= 0:
             return 0.0
-        present = tokens if isinstance(tokens, (set, frozenset)) else set(tokens)
-        found = sum(w for term, w in self.terms.items() if not self.found[term].isdisjoint(present))
-        return found / self.total
+        return sum(self.terms[term] for term in found) / self.total
+
+    def share(self, tokens: Iterable[str]) -> float:
+        """Idf-weighted share of the terms found among ``tokens``."""
+        return self.weight(self.terms_in(tokens))
 
 
 def _matching(

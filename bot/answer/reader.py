@@ -297,19 +297,19 @@ def candidates(
         year_missing = float(bool(cons.years) and found_share(cons.years, article.folded) < 1.0)
         name_missing = 1.0 - found_share(cons.names, article.folded)
         dense_floor = min((h.dense or 0.0 for _, h in own), default=0.0)
-        covs = [matches.share(t) for t in article.token_sets]
-        local = _local_coverage(matches, article.token_sets)
+        found_in = [matches.terms_in(t) for t in article.token_sets]  # per sentence, once
+        covs = [matches.weight(found) for found in found_in]
+        local = _local_coverage(matches.terms, found_in)
         typed = [type_match(text, kind, question) for text in article.texts]
         n = len(article.texts)
         for i, ((start, end), text) in enumerate(zip(article.spans, article.texts, strict=True)):
             holding = [(r, h) for r, h in own if h.chunk.start <= start and end <= h.chunk.end]
             lo, hi = max(0, i - 1), min(n, i + 2)
-            ctx_tokens = frozenset().union(*article.token_sets[lo:hi])
             ctx_text = " ".join(article.folded_texts[lo:hi])
             dense = max((h.dense or 0.0 for _, h in holding), default=dense_floor)
             row = {
                 "sent_cov": covs[i],
-                "ctx_cov": matches.share(ctx_tokens),
+                "ctx_cov": matches.weight(frozenset().union(*found_in[lo:hi])),
                 "title_cov": title_cov,
                 "article_cov": art_cov,
                 "chunk_dense": dense,
@@ -338,23 +338,19 @@ def candidates(
     return out
 
 
-def _local_coverage(matches: TermMatches, sentences: Sequence[frozenset[str]]) -> list[float]:
-    """Per sentence: share of the question's terms it holds, each weighted by its idf and by
-    its rarity among the article's sentences (0 for a term the article never uses)."""
-    n = len(sentences)
+def _local_coverage(terms: Mapping[str, float], found_in: Sequence[frozenset[str]]) -> list[float]:
+    """Per sentence: share of the question's terms it holds (``found_in``), each weighted by its
+    idf and by its rarity among the article's sentences (0 for a term the article never uses)."""
+    n = len(found_in)
     weights: dict[str, float] = {}
-    for term, idf in matches.terms.items():
-        found = matches.found[term]
-        df = sum(not found.isdisjoint(tokens) for tokens in sentences)
+    for term, idf in terms.items():
+        df = sum(term in found for found in found_in)
         if df:
             weights[term] = idf * math.log((n + 1) / (df + 0.5))
     total = sum(weights.values())
     if total <= 0:
         return [0.0] * n
-    return [
-        sum(w for t, w in weights.items() if not matches.found[t].isdisjoint(tokens)) / total
-        for tokens in sentences
-    ]
+    return [sum(weights.get(term, 0.0) for term in found) / total for found in found_in]
 
 
 def _relative(found: Sequence[Candidate]) -> None:
