@@ -5,7 +5,10 @@
 Training data (never the dev questions):
 - ``../shared/train/piaf-train.jsonl``: French questions over ``eval/piaf-dev/corpus.jsonl``;
 - ``scripts/reader_train_news.jsonl``: questions written for this project over BBC Afrique
-  articles of ``corpus/masakhanews-fra.jsonl`` (English and French, none of news-dev's articles).
+  articles of ``corpus/masakhanews-fra.jsonl`` (English and French, none of news-dev's articles);
+- ``scripts/reader_train_piaf_en.jsonl``: every ninth piaf-train question translated into
+  English for this project (the same passages and answers), so the models also see English
+  questions over French encyclopaedic text, not only over news.
 Unanswerable examples are generated from them (``variants``): the same question with its
 passage removed from the results, and near misses whose year, figure or name was changed to
 one the answering article does not contain.
@@ -67,6 +70,7 @@ SHARED = ROOT.parent / "shared"
 SETS: dict[str, tuple[Path, Path]] = {
     "piaf": (SHARED / "eval/piaf-dev/corpus.jsonl", SHARED / "train/piaf-train.jsonl"),
     "news": (SHARED / "corpus/masakhanews-fra.jsonl", ROOT / "scripts/reader_train_news.jsonl"),
+    "piaf-en": (SHARED / "eval/piaf-dev/corpus.jsonl", ROOT / "scripts/reader_train_piaf_en.jsonl"),
 }
 HITS = 80  # as the answering service (bot.answer.service.RANKED_DEPTH)
 REGULARISATION = 1.0  # sklearn's C: features are standardised, so 1.0 is a mild prior
@@ -74,7 +78,7 @@ LISTWISE_L2 = 10.0  # the rank model's L2 penalty per question (held-out scores 
 HOLDOUT_SHARE = 0.2
 #: Weight of an example from a set, relative to piaf's: the news questions are few but are the
 #: product's kind (chat questions over news, English and French over French text).
-SET_WEIGHTS = {"piaf": 1.0, "news": 8.0}
+SET_WEIGHTS = {"piaf": 1.0, "news": 8.0, "piaf-en": 1.0}
 SEED = 20261128
 
 
@@ -126,6 +130,13 @@ def variants(
     return out
 
 
+def is_held_out(question_id: str) -> bool:
+    """A fixed fifth of the questions, by id; a translation ("…-en") goes with its original, so
+    no held-out question was seen in the other language."""
+    digest = hashlib.sha1(question_id.removesuffix("-en").encode()).hexdigest()
+    return int(digest, 16) % 100 < HOLDOUT_SHARE * 100
+
+
 def examples(
     questions: Sequence[EvalQuestion], texts: dict[str, str], rng: random.Random
 ) -> list[Example]:
@@ -134,13 +145,12 @@ def examples(
     formed = {aid: match_form(text) for aid, text in texts.items()}
     out: list[Example] = []
     for q in questions:
+        holdout = is_held_out(q.id)
         if q.article_id is None:  # written unanswerable: the corpus does not say it
-            holdout = int(hashlib.sha1(q.id.encode()).hexdigest(), 16) % 100 < HOLDOUT_SHARE * 100
             out.append(Example(q.question, q.lang, (), False, holdout))
             continue
         if not q.answers or q.article_id not in texts:
             continue
-        holdout = int(hashlib.sha1(q.id.encode()).hexdigest(), 16) % 100 < HOLDOUT_SHARE * 100
         out.append(Example(q.question, q.lang, q.answers, True, holdout))
         gold = [match_form(a) for a in q.answers]
         holding = frozenset(

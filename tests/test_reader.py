@@ -157,3 +157,16 @@ def test_the_rank_model_fit_puts_the_answering_sentence_first() -> None:
     assert model.weights[answer] > 0
     models = ReaderModels(0, model, model)
     assert all(rank(d.found, models)[0].index == 2 for d in data[:10])
+
+
+def test_a_translated_training_question_is_held_out_with_its_original() -> None:
+    """scripts/reader_train_piaf_en.jsonl translates piaf-train questions: a held-out score
+    would be flattered if a question were fitted in one language and scored in the other."""
+    from scripts.fit_reader import is_held_out
+    from tests.support import REPO
+
+    lines = (REPO / "scripts/reader_train_piaf_en.jsonl").read_text("utf-8").splitlines()
+    ids = [json.loads(line)["id"] for line in lines]
+    assert len(ids) > 300 and all(i.endswith("-en") for i in ids)
+    assert all(is_held_out(i) == is_held_out(i.removesuffix("-en")) for i in ids)
+    assert 0.1 < sum(map(is_held_out, ids)) / len(ids) < 0.3
