@@ -73,6 +73,15 @@ def lexicon(source: str, target: str) -> Mapping[str, tuple[str, ...]]:
     return {key: tuple(dict.fromkeys(values)) for key, values in table.items()}
 
 
+def translations(word: str, language: str) -> tuple[str, ...]:
+    """``word``'s listed translations, folded, in whichever of English/French it is not in."""
+    base = language.split("-")[0].lower()
+    other = {"en": "fr", "fr": "en"}.get(base)
+    if other is None:
+        return ()
+    return tuple(fold(t) for t in lexicon(base, other).get(_stem(word.lower(), base), ()))
+
+
 def term_groups(
     text: str, language: str, corpus_language: str, tokenize: Tokenize
 ) -> Iterator[tuple[str, list[str]]]:

@@ -71,6 +71,14 @@ SETS: dict[str, tuple[Path, Path]] = {
     "piaf": (SHARED / "eval/piaf-dev/corpus.jsonl", SHARED / "train/piaf-train.jsonl"),
     "news": (SHARED / "corpus/masakhanews-fra.jsonl", ROOT / "scripts/reader_train_news.jsonl"),
     "piaf-en": (SHARED / "eval/piaf-dev/corpus.jsonl", ROOT / "scripts/reader_train_piaf_en.jsonl"),
+    "news-more": (
+        SHARED / "corpus/masakhanews-fra.jsonl",
+        ROOT / "scripts/reader_train_news_more.jsonl",
+    ),
+    "news-nearmiss": (
+        SHARED / "corpus/masakhanews-fra.jsonl",
+        ROOT / "scripts/reader_train_news_nearmiss.jsonl",
+    ),
 }
 HITS = 80  # as the answering service (bot.answer.service.RANKED_DEPTH)
 REGULARISATION = 1.0  # sklearn's C: features are standardised, so 1.0 is a mild prior
@@ -78,7 +86,7 @@ LISTWISE_L2 = 10.0  # the rank model's L2 penalty per question (held-out scores 
 HOLDOUT_SHARE = 0.2
 #: Weight of an example from a set, relative to piaf's: the news questions are few but are the
 #: product's kind (chat questions over news, English and French over French text).
-SET_WEIGHTS = {"piaf": 1.0, "news": 8.0, "piaf-en": 1.0}
+SET_WEIGHTS = {"piaf": 1.0, "news": 8.0, "piaf-en": 1.0, "news-more": 8.0, "news-nearmiss": 8.0}
 SEED = 20261128
 
 

@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Literal
 
 from bot.answer.extract import _DATE, _plausible
+from index.crosslingual import GROUP_SEPARATOR, members, translations
 from index.text import fold
 
 AnswerType = Literal["date", "number", "person", "place", "thing", "reason", "other"]
@@ -470,11 +471,15 @@ class Constraints:
 
     years: tuple[str, ...]
     figures: tuple[str, ...]
-    names: tuple[str, ...]  # folded capitalised words (not the question's first word)
+    #: Folded capitalised words (not the question's first word). A word the lexicon translates
+    #: is a group, "brazilian|bresilien|bresilienne": an English question's "Brazilian" or
+    #: "World Cup" is met by a French article's "brésilien" or "Coupe du monde".
+    names: tuple[str, ...]
 
 
-def constraints(question: str) -> Constraints:
-    """The distinctive terms of ``question`` (see ``Constraints``)."""
+def constraints(question: str, language: str = "") -> Constraints:
+    """The distinctive terms of ``question`` (see ``Constraints``); ``language`` is the
+    question's, for the translations of its names."""
     years = tuple(dict.fromkeys(_YEAR.findall(question)))
     figures = tuple(
         dict.fromkeys(f for f in _FIGURE.findall(question) if f not in years and len(f) > 1)
@@ -486,7 +491,9 @@ def constraints(question: str) -> Constraints:
             continue
         if word in _NOT_NAMES or len(word) < 3:
             continue
-        names.extend(part for part in re.split(r"[’'-]", word) if len(part) >= 3)
+        for part in re.split(r"[’'-]", word):
+            if len(part) >= 3:
+                names.append(GROUP_SEPARATOR.join([part, *translations(part, language)]))
     return Constraints(years, figures, tuple(dict.fromkeys(names)))
 
 
@@ -494,15 +501,16 @@ def found_share(terms: Sequence[str], folded_text: str) -> float:
     """Share of ``terms`` found in ``folded_text`` (1.0 when there is nothing to find).
 
     A name matches through its first five letters, so "Zakharova" meets "Zakharov" and
-    "Ethiopia" meets "Ethiopie".
+    "Ethiopia" meets "Ethiopie"; a group ("cup|coupe") when any member does.
     """
     if not terms:
         return 1.0
-    hits = 0
-    for term in terms:
-        if term.isdigit():
-            hits += re.search(rf"(?<!\d){re.escape(term)}(?!\d)", folded_text) is not None
-        else:
-            stem = term[:5] if len(term) >= 5 else term
-            hits += re.search(rf"\b{re.escape(stem)}", folded_text) is not None
+    hits = sum(any(_found(m, folded_text) for m in members(term)) for term in terms)
     return hits / len(terms)
+
+
+def _found(term: str, folded_text: str) -> bool:
+    if term.isdigit():
+        return re.search(rf"(?<!\d){re.escape(term)}(?!\d)", folded_text) is not None
+    stem = term[:5] if len(term) >= 5 and " " not in term else term
+    return re.search(rf"\b{re.escape(stem)}", folded_text) is not None

@@ -283,7 +283,7 @@ def candidates(
 ) -> list[Candidate]:
     """Every sentence of ``articles`` with its features (see ``FEATURES``)."""
     kind = answer_type or classify(question)
-    cons = constraints(question)
+    cons = constraints(question, question_language)
     cons_terms = [*cons.years, *cons.figures, *cons.names]
     language_of = {hit.chunk.article_id: hit.article.language for hit in hits}
     out: list[Candidate] = []
