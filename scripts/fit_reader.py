@@ -8,8 +8,13 @@ Training data (never the dev questions):
   articles of ``corpus/masakhanews-fra.jsonl`` (English and French, none of news-dev's articles);
 - ``scripts/reader_train_piaf_en.jsonl``: every ninth piaf-train question translated into
   English for this project (the same passages and answers), so the models also see English
-  questions over French encyclopaedic text, not only over news.
-Unanswerable examples are generated from them (``variants``): the same question with its
+  questions over French encyclopaedic text, not only over news;
+- ``scripts/reader_train_news_more.jsonl``: 200 more news questions of the same kind (40 per
+  answer type, answers mostly outside the article's first two sentences);
+- ``scripts/reader_train_news_nearmiss.jsonl``: 160 written unanswerable near misses, about the
+  people and topics of the training articles but asking for an event or detail no article
+  reports ("When was X acquitted?" of an article on X's indictment).
+Unanswerable examples are also generated from them (``variants``): the same question with its
 passage removed from the results, and near misses whose year, figure or name was changed to
 one the answering article does not contain.
 

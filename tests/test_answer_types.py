@@ -117,3 +117,15 @@ def test_constraints_are_the_years_figures_and_names_a_question_pins_down() -> N
     article = fold("Rafael Nadal a remporté Roland-Garros en 2019.")
     assert found_share(found.years, article) == 0.0
     assert found_share(found.names, article) == 1.0
+
+
+def test_an_english_questions_names_are_met_by_their_french_translations() -> None:
+    """"Brazilian", "World Cup" and "IPCC" are in a French article as "brésilienne", "Coupe du
+    monde" and "GIEC": a constraint the article holds, not a name it lacks."""
+    question = "Which Brazilian minister backed the World Cup bid and the IPCC report?"
+    article = fold(
+        "La ministre brésilienne a soutenu la candidature à la Coupe du monde "
+        "et salué le rapport du GIEC."
+    )
+    assert found_share(constraints(question, "en").names, article) == 1.0
+    assert found_share(constraints(question).names, article) < 0.5  # untranslated

@@ -66,6 +66,18 @@ ARTICLES = [
             "ne soit rétabli. Les opérateurs de téléphonie mobile affirment ne pas être en cause."
         ),
     },
+    {
+        # "German" is "allemand": without the lexicon the question would name a country the
+        # article never mentions, a constraint it seems to lack.
+        "id": "transfert",
+        "title": "Football : un attaquant sénégalais change de championnat",
+        "text": (
+            "L'attaquant sénégalais Ibrahima Ndiaye quitte la France après cinq saisons. "
+            "Il a signé jeudi un contrat de quatre ans avec le club allemand du Werder Brême. "
+            "Le montant du transfert n'a pas été communiqué par les deux clubs. "
+            "Le joueur portera le numéro 9 lors de la prochaine saison."
+        ),
+    },
 ]
 
 
@@ -99,6 +111,8 @@ def _quotes(text: str) -> list[str]:
         ("Which start-up did the young Sierra Leonean inventor create?", "Optim Energy"),
         ("Where were people hit hardest by the Lagos floods?", "Makoko"),
         ("How many hours did the WhatsApp outage last?", "six heures"),
+        ("Which German club did the Senegalese striker Ibrahima Ndiaye sign for?",
+         "Werder Brême"),
     ],
 )  # fmt: skip
 def test_the_quoted_sentence_holds_the_answer_and_the_lead_comes_from_it(
@@ -170,3 +184,29 @@ def test_a_translated_training_question_is_held_out_with_its_original() -> None:
     assert len(ids) > 300 and all(i.endswith("-en") for i in ids)
     assert all(is_held_out(i) == is_held_out(i.removesuffix("-en")) for i in ids)
     assert 0.1 < sum(map(is_held_out, ids)) / len(ids) < 0.3
+
+
+def test_the_written_news_training_questions_never_touch_news_dev_and_quote_their_article() -> None:
+    """The reader is scored on news-dev: a training question over one of its articles, or an
+    answer its article does not hold verbatim, would teach the models the wrong thing."""
+    from bot.evaluation.metrics import match_form
+    from tests.support import REPO, shared_path
+
+    dev = shared_path("eval", "news-dev", "questions.jsonl").read_text("utf-8").splitlines()
+    held = {json.loads(line)["article_id"] for line in dev} - {None}
+    corpus = shared_path("corpus", "masakhanews-fra.jsonl").read_text("utf-8").splitlines()
+    texts = {a["id"]: match_form(f"{a['title']}\n{a['text']}") for a in map(json.loads, corpus)}
+    names = ["reader_train_news", "reader_train_news_more", "reader_train_news_nearmiss"]
+    rows = [
+        json.loads(line)
+        for name in names
+        for line in (REPO / f"scripts/{name}.jsonl").read_text("utf-8").splitlines()
+    ]
+    assert len({r["id"] for r in rows}) == len(rows) > 600
+    for row in rows:
+        assert row["article_id"] not in held and row.get("near") not in held, row["id"]
+        if row["article_id"] is None:
+            assert row["answers"] == [], row["id"]
+        else:
+            text = texts[row["article_id"]]
+            assert any(match_form(a) in text for a in row["answers"]), row["id"]
