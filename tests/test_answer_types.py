@@ -120,7 +120,7 @@ def test_constraints_are_the_years_figures_and_names_a_question_pins_down() -> N
 
 
 def test_an_english_questions_names_are_met_by_their_french_translations() -> None:
-    """"Brazilian", "World Cup" and "IPCC" are in a French article as "brésilienne", "Coupe du
+    """ "Brazilian", "World Cup" and "IPCC" are in a French article as "brésilienne", "Coupe du
     monde" and "GIEC": a constraint the article holds, not a name it lacks."""
     question = "Which Brazilian minister backed the World Cup bid and the IPCC report?"
     article = fold(
