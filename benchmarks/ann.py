@@ -123,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     cli.add_argument("--questions", type=Path, required=True)
     cli.add_argument("--chunks", type=int, default=1_000_000)
     cli.add_argument("--count", type=int, default=200)
-    cli.add_argument("--nprobe", type=int, nargs="+", default=[16, 32, 64])
+    cli.add_argument("--nprobe", type=int, nargs="+", default=[32, 64, 128, 256])
     args = cli.parse_args(argv)
     result = run(args.source_index, args.questions, args.chunks, args.count, args.nprobe)
     sys.stdout.write(json.dumps(result) + "\n")
