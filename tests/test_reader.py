@@ -210,3 +210,29 @@ def test_the_written_news_training_questions_never_touch_news_dev_and_quote_thei
         else:
             text = texts[row["article_id"]]
             assert any(match_form(a) in text for a in row["answers"]), row["id"]
+
+
+def test_the_gap_features_mark_the_question_word_an_article_never_uses() -> None:
+    """ "When was the minister acquitted?" over an article on his indictment: the article holds
+    the names, not the event; the reader's gap features say so, for the decision model."""
+    from bot.answer.reader import FEATURES, candidates, split_article
+    from index.lexical import Tokenizer
+
+    tokenize = Tokenizer("fr")
+    text = (
+        "L'ancien ministre kényan des Finances Henry Rotich a été inculpé lundi à Nairobi. "
+        "Il est accusé d'avoir attribué un contrat de barrages à une société italienne."
+    )
+    article = split_article("a", "Kenya : Henry Rotich inculpé", text, "fr", tokenize)
+    terms = {"rotich": 5.0, "acquitt": 4.0, "ministr": 1.0}  # "acquitt": in no sentence
+    found = candidates(
+        "Quand Henry Rotich a-t-il été acquitté ?", "fr", [], [article],
+        tokenize=tokenize, terms=terms,
+    )  # fmt: skip
+    gap = FEATURES.index("article_gap")
+    assert found and all(c.features[gap] == 4.0 / 5.0 for c in found)
+    found = candidates(
+        "Quand Henry Rotich a-t-il été inculpé ?", "fr", [], [article],
+        tokenize=tokenize, terms={"rotich": 5.0, "inculp": 4.0, "ministr": 1.0},
+    )  # fmt: skip
+    assert all(c.features[gap] == 0.0 for c in found)

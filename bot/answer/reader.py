@@ -88,6 +88,9 @@ FEATURES: tuple[str, ...] = (
     "ctx_type",  # ctx_cov x type_match: its neighbours give the subject, it gives the answer
     "local_cov",  # coverage with terms weighted by rarity among the article's sentences: the
     # article's topic words are everywhere, the words that ask ("préside") are where it answers
+    "ctx_gap",  # idf of the heaviest question term the sentence and its neighbours lack, over
+    # the heaviest term's: "acquitted" in an article on an indictment
+    "article_gap",  # ... that the whole article lacks
 )
 
 _REASON_CUES = re.compile(
@@ -152,7 +155,7 @@ class ReaderModels:
         return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
-FEATURE_VERSION = 5  # 5: the rank model became listwise (same features)
+FEATURE_VERSION = 6  # 5: the rank model became listwise; 6: ctx_gap, article_gap
 DECIDE_EXTRA = ("rank_logit", "margin")
 DECIDE_FEATURES: tuple[str, ...] = (*FEATURES, *DECIDE_EXTRA)
 
@@ -291,7 +294,8 @@ def candidates(
         own = [(i, hit) for i, hit in enumerate(hits) if hit.chunk.article_id == article.article_id]
         same = (language_of.get(article.article_id) or question_language) == question_language
         matches = TermMatches(terms, article.all_tokens)
-        art_cov = matches.share(article.all_tokens)
+        in_article = matches.terms_in(article.all_tokens)
+        art_cov = matches.weight(in_article)
         title_cov = matches.share(article.title_tokens)
         cons_article = found_share(cons_terms, article.folded)
         year_missing = float(bool(cons.years) and found_share(cons.years, article.folded) < 1.0)
@@ -307,9 +311,10 @@ def candidates(
             lo, hi = max(0, i - 1), min(n, i + 2)
             ctx_text = " ".join(article.folded_texts[lo:hi])
             dense = max((h.dense or 0.0 for _, h in holding), default=dense_floor)
+            in_ctx = frozenset().union(*found_in[lo:hi])
             row = {
                 "sent_cov": covs[i],
-                "ctx_cov": matches.weight(frozenset().union(*found_in[lo:hi])),
+                "ctx_cov": matches.weight(in_ctx),
                 "title_cov": title_cov,
                 "article_cov": art_cov,
                 "chunk_dense": dense,
@@ -332,10 +337,19 @@ def candidates(
             row["cov_type"] = row["sent_cov"] * row["type_match"]
             row["ctx_type"] = row["ctx_cov"] * row["type_match"]
             row["local_cov"] = local[i]
+            row["ctx_gap"] = _gap(terms, in_ctx)
+            row["article_gap"] = _gap(terms, in_article)
             vector = np.fromiter((row.get(name, 0.0) for name in FEATURES), dtype=np.float64)
             out.append(Candidate(article.article_id, rank, i, start, end, text, vector))
     _relative(out)
     return out
+
+
+def _gap(terms: Mapping[str, float], found: frozenset[str]) -> float:
+    """The heaviest term missing from ``found``, as a share of the heaviest term's weight."""
+    heaviest = max(terms.values(), default=0.0)
+    missing = max((w for t, w in terms.items() if t not in found), default=0.0)
+    return missing / heaviest if heaviest > 0 else 0.0
 
 
 def _local_coverage(terms: Mapping[str, float], found_in: Sequence[frozenset[str]]) -> list[float]:
