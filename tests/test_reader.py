@@ -78,6 +78,19 @@ ARTICLES = [
             "Le joueur portera le numéro 9 lors de la prochaine saison."
         ),
     },
+    {
+        # The topical sentences repeat the question's words; the one that answers says the
+        # asked noun ("stade") next to the name that answers.
+        "id": "finale",
+        "title": "Cameroun : la finale de la Coupe de la Cémac se jouera dimanche",
+        "text": (
+            "La finale de la Coupe de la Cémac opposera dimanche le Cameroun et le Gabon. "
+            "Les supporters gabonais sont attendus nombreux pour cette finale de la Coupe "
+            "de la Cémac, la première depuis 2014. La rencontre se disputera au stade "
+            "Omnisports Ahmadou Ahidjo, rénové l'an dernier. Les billets sont vendus depuis "
+            "lundi dans les agences de la ville."
+        ),
+    },
 ]
 
 
@@ -113,6 +126,8 @@ def _quotes(text: str) -> list[str]:
         ("How many hours did the WhatsApp outage last?", "six heures"),
         ("Which German club did the Senegalese striker Ibrahima Ndiaye sign for?",
          "Werder Brême"),
+        ("Dans quel stade se joue la finale de la Coupe de la Cémac ?", "Ahmadou Ahidjo"),
+        ("In which stadium will the Cemac Cup final be played?", "Ahmadou Ahidjo"),
     ],
 )  # fmt: skip
 def test_the_quoted_sentence_holds_the_answer_and_the_lead_comes_from_it(

@@ -180,6 +180,69 @@ def counted_noun(question: str) -> str | None:
     return _singular(fold(match.group(1))) if match else None
 
 
+#: Where a question names the kind of thing it asks for: "which *city*", "quel *stade*", "the
+#: name of the *start-up*", "who is the *spokesman*", "qui est le *porte-parole*".
+_ASKED = re.compile(
+    r"\b(?:which|what(?:'s|’s|\s+(?:is|was|are|were))?(?:\s+(?:the|an?))?|who\s+(?:is|was)\s+the|"
+    r"name\s+of\s+the|quel(?:le)?s?(?:\s+(?:est|était|etait|sont)\s+l[ea'’]s?)?|"
+    r"qui\s+(?:est|était|etait)\s+l[ea'’]|nom\s+d[eu]\s+(?:la\s+|l['’])?|s['’]appel(?:le|ait)\s+l[ea'’])"
+    r"\s*([^\W\d_][\w-]+)(?:\s+([^\W\d_][\w-]+))?",
+    _FLAGS,
+)
+_NOT_ASKED = frozenset(
+    fold(w)
+    for line in (
+        "is are was were did does do has have had can could will would the and for from with",
+        "est sont était sera ont avait fait peut doit des les une",
+    )
+    for w in line.split()
+)
+
+
+def asked_nouns(question: str, language: str = "") -> tuple[str, ...]:
+    """The noun naming what a "which X / quel X" question asks for, folded, singular, with its
+    lexicon translations ("city" also "ville"): a sentence that names its answer often says
+    the noun next to it ("au stade Al Bayt", "une opération appelée Minusma"). An English
+    noun may follow a capitalised adjective ("which Chinese city"): both are kept."""
+    out: list[str] = []
+    for match in _ASKED.finditer(question):
+        first, second = match.groups()
+        words = [first]
+        if second is not None and first[0].isupper() and language.startswith("en"):
+            words.append(second)
+        for word in map(fold, words):
+            if word not in _NOT_ASKED and len(word) >= 3:
+                noun = _singular(word)
+                out.extend([noun, *(_singular(t) for t in translations(noun, language))])
+    return tuple(dict.fromkeys(out))
+
+
+def noun_spans(
+    words: Iterable[tuple[int, int, str]], nouns: Sequence[str], found: Sequence[Span]
+) -> tuple[float, float]:
+    """(the sentence says an asked noun, a new span follows it within ``NOUN_SPAN_CHARS``)."""
+    stems = tuple(n[:5] for n in nouns)
+    spots = [(a, b) for a, b, word in words if word.startswith(stems)]
+    if not spots:
+        return 0.0, 0.0
+    near = any(0 <= span.start - b <= NOUN_SPAN_CHARS for a, b in spots for span in found)
+    return 1.0, float(near)
+
+
+NOUN_SPAN_CHARS = 40
+_NAMED_KINDS: frozenset[AnswerType] = frozenset({"person", "place", "thing"})
+
+
+def named_spans(
+    sentence: str, kind: AnswerType, question: str, found: Sequence[Span]
+) -> Sequence[Span]:
+    """What may follow an asked noun: for the kinds that are names, any new capitalised name
+    ("au stade [Al Bayt]" has no place preposition before the name), else ``found``."""
+    if kind not in _NAMED_KINDS:
+        return found
+    return new_spans(sentence, "thing", question)
+
+
 def _singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith(("s", "x")) else word
 
@@ -424,7 +487,11 @@ def type_match(sentence: str, kind: AnswerType, question: str) -> float:
     a count of X and 0.5 for any other number ("20 %" does not answer "how many hours")."""
     if kind not in LEAD_TYPES:
         return 0.0
-    found = new_spans(sentence, kind, question)
+    return span_match(new_spans(sentence, kind, question), kind, question)
+
+
+def span_match(found: Sequence[Span], kind: AnswerType, question: str) -> float:
+    """``type_match`` for the spans ``new_spans`` found."""
     if not found:
         return 0.0
     noun = counted_noun(question) if kind == "number" else None

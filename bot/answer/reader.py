@@ -36,10 +36,14 @@ import numpy as np
 from bot.answer.answer_types import (
     LEAD_TYPES,
     AnswerType,
+    asked_nouns,
     classify,
     constraints,
     found_share,
-    type_match,
+    named_spans,
+    new_spans,
+    noun_spans,
+    span_match,
 )
 from bot.answer.extract import TermMatches
 from index.models import Hit
@@ -91,8 +95,11 @@ FEATURES: tuple[str, ...] = (
     "ctx_gap",  # idf of the heaviest question term the sentence and its neighbours lack, over
     # the heaviest term's: "acquitted" in an article on an indictment
     "article_gap",  # ... that the whole article lacks
+    "noun_in",  # the sentence says the noun a "which X / quel X" question asks for
+    "noun_span",  # ... and a new span of the wanted kind follows it ("au stade [Al Bayt]")
 )
 
+_WORD = re.compile(r"\w+")
 _REASON_CUES = re.compile(
     r"\b(parce qu|car |en raison d|à cause d|a cause d|afin d|pour (?:que|ne|éviter|permettre)|"
     r"grâce à|suite à|because|due to|owing to|in order to|so that|as a result|reason|raison|"
@@ -155,7 +162,7 @@ class ReaderModels:
         return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
-FEATURE_VERSION = 6  # 5: the rank model became listwise; 6: ctx_gap, article_gap
+FEATURE_VERSION = 7  # 5: listwise rank model; 6: ctx_gap, article_gap; 7: noun_in, noun_span
 DECIDE_EXTRA = ("rank_logit", "margin")
 DECIDE_FEATURES: tuple[str, ...] = (*FEATURES, *DECIDE_EXTRA)
 
@@ -196,6 +203,8 @@ class ArticleSentences:
     folded: str  # title and text, folded, for constraint checks
     folded_texts: tuple[str, ...] = ()  # each sentence folded (neighbour constraint checks)
     token_sets: tuple[frozenset[str], ...] = ()  # each sentence's tokens, for coverage
+    words: tuple[tuple[tuple[int, int, str], ...], ...] = ()  # each sentence's (start, end,
+    # folded word) of 3+ letters, offsets in the sentence: where an asked noun sits
 
 
 def split_article(
@@ -214,7 +223,13 @@ def split_article(
     return ArticleSentences(
         article_id, title, tuple(spans), texts, tokens, every, title_tokens,
         fold(f"{title}\n{text}"), tuple(fold(t) for t in texts), tuple(map(frozenset, tokens)),
+        tuple(_words(t) for t in texts),
     )  # fmt: skip
+
+
+def _words(text: str) -> tuple[tuple[int, int, str], ...]:
+    found = _WORD.finditer(text)
+    return tuple((m.start(), m.end(), fold(m.group())) for m in found if len(m.group()) > 2)
 
 
 class ArticleCache:
@@ -287,6 +302,7 @@ def candidates(
     """Every sentence of ``articles`` with its features (see ``FEATURES``)."""
     kind = answer_type or classify(question)
     cons = constraints(question, question_language)
+    nouns = asked_nouns(question, question_language)
     cons_terms = [*cons.years, *cons.figures, *cons.names]
     language_of = {hit.chunk.article_id: hit.article.language for hit in hits}
     out: list[Candidate] = []
@@ -304,7 +320,10 @@ def candidates(
         found_in = [matches.terms_in(t) for t in article.token_sets]  # per sentence, once
         covs = [matches.weight(found) for found in found_in]
         local = _local_coverage(matches.terms, found_in)
-        typed = [type_match(text, kind, question) for text in article.texts]
+        found_spans = [
+            new_spans(text, kind, question) if kind in LEAD_TYPES else [] for text in article.texts
+        ]
+        typed = [span_match(f, kind, question) for f in found_spans]
         n = len(article.texts)
         for i, ((start, end), text) in enumerate(zip(article.spans, article.texts, strict=True)):
             holding = [(r, h) for r, h in own if h.chunk.start <= start and end <= h.chunk.end]
@@ -338,6 +357,10 @@ def candidates(
             row["ctx_type"] = row["ctx_cov"] * row["type_match"]
             row["local_cov"] = local[i]
             row["ctx_gap"] = _gap(terms, in_ctx)
+            if nouns:
+                row["noun_in"], row["noun_span"] = noun_spans(
+                    article.words[i], nouns, named_spans(text, kind, question, found_spans[i])
+                )
             row["article_gap"] = _gap(terms, in_article)
             vector = np.fromiter((row.get(name, 0.0) for name in FEATURES), dtype=np.float64)
             out.append(Candidate(article.article_id, rank, i, start, end, text, vector))
