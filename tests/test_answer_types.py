@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answer.answer_types import (
+    asked_nouns,
     best_span,
     classify,
     constraints,
@@ -129,3 +130,20 @@ def test_an_english_questions_names_are_met_by_their_french_translations() -> No
     )
     assert found_share(constraints(question, "en").names, article) == 1.0
     assert found_share(constraints(question).names, article) < 0.5  # untranslated
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "noun"),
+    [
+        ("Dans quel stade se joue la finale ?", "fr", "stade"),
+        ("C'est quoi le nom de la start-up de Jeremiah ?", "fr", "start-up"),
+        ("Qui est le porte-parole de l'armée ?", "fr", "porte-parole"),
+        ("In which Chinese city did he dig through flea markets?", "en", "ville"),
+        ("Which company bought the port of Lomé?", "en", "entreprise"),
+    ],
+)
+def test_the_noun_a_which_question_asks_for_is_found_with_its_translation(
+    question: str, language: str, noun: str
+) -> None:
+    assert noun in asked_nouns(question, language)
+    assert asked_nouns("What did the minister say?", "en") == ()
