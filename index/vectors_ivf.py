@@ -33,9 +33,11 @@ MATRIX_FILE = "vectors.f32.npy"
 EXACT_FILTER_LIMIT = 20_000
 #: Training sample per cell: k-means needs a few dozen points per centroid to be stable.
 TRAIN_POINTS_PER_CELL = 64
-#: Cells searched per question. At a million borrowed vectors (2,048 cells) 128 gave recall@10
-#: 0.967 against exact search in 6.5 ms, 64 gave 0.925 (benchmarks/results/ann-2026-12-06.json).
-DEFAULT_NPROBE = 128
+#: Cells searched per question: one in ``PROBE_SHARE`` of them, at least ``MIN_NPROBE``. At a
+#: million borrowed vectors (2,048 cells) 128 gave recall@10 0.967 against exact search in
+#: 6.5 ms, 64 gave 0.925 (benchmarks/results/ann-2026-12-06.json).
+PROBE_SHARE = 16
+MIN_NPROBE = 32
 #: The shortlist re-scored exactly holds this many times the requested k (at least 200).
 SHORTLIST_FACTOR = 4
 MIN_SHORTLIST = 200
@@ -51,6 +53,11 @@ def cells_for(count: int) -> int:
     return int(2 ** round(math.log2(target)))
 
 
+def probes_for(cells: int) -> int:
+    """Cells to search per question (see ``PROBE_SHARE``)."""
+    return min(cells, max(MIN_NPROBE, cells // PROBE_SHARE))
+
+
 class IvfVectorStore:
     """``VectorStore`` with approximate shortlisting and exact re-scoring (see module doc)."""
 
@@ -61,17 +68,17 @@ class IvfVectorStore:
         vectors: NDArray[np.float32],
         ivf: Any | None,
         *,
-        nprobe: int = DEFAULT_NPROBE,
+        nprobe: int | None = None,
     ) -> None:
         self._dimension = dimension
         self._ids = ids
         self._vectors = vectors
         self._ivf = ivf  # None until trained on the stored vectors (at save or first search)
-        self.nprobe = nprobe
+        self.nprobe = nprobe  # None: ``probes_for`` the trained cells
         self._sorted: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None
 
     @classmethod
-    def create(cls, dimension: int, *, nprobe: int = DEFAULT_NPROBE) -> IvfVectorStore:
+    def create(cls, dimension: int, *, nprobe: int | None = None) -> IvfVectorStore:
         empty_ids = np.zeros(0, dtype=np.int64)
         return cls(dimension, empty_ids, np.zeros((0, dimension), np.float32), None, nprobe=nprobe)
 
@@ -80,7 +87,7 @@ class IvfVectorStore:
         return (directory / IVF_FILE).is_file()
 
     @classmethod
-    def load(cls, directory: Path, *, nprobe: int = DEFAULT_NPROBE) -> IvfVectorStore:
+    def load(cls, directory: Path, *, nprobe: int | None = None) -> IvfVectorStore:
         import faiss
 
         ivf = faiss.read_index(str(directory / IVF_FILE))
@@ -158,12 +165,14 @@ class IvfVectorStore:
             rows = self._rows_of(np.asarray(allowed, dtype=np.int64))
             return self._exact(q, np.sort(rows[rows >= 0]), k)
         faiss.omp_set_num_threads(1)  # one question: threads cost more than they save
-        params = faiss.SearchParametersIVF(nprobe=self.nprobe)  # type: ignore[call-arg]
+        trained = self._trained()
+        nprobe = self.nprobe or probes_for(int(trained.nlist))
+        params = faiss.SearchParametersIVF(nprobe=nprobe)  # type: ignore[call-arg]
         if allowed is not None:
             rows = self._rows_of(np.asarray(allowed, dtype=np.int64))
             params.sel = faiss.IDSelectorBatch(rows[rows >= 0])
         shortlist = min(len(self._ids), max(k * SHORTLIST_FACTOR, MIN_SHORTLIST))
-        _, found = self._trained().search(q.reshape(1, -1), shortlist, params=params)
+        _, found = trained.search(q.reshape(1, -1), shortlist, params=params)
         rows = found[0][found[0] >= 0]
         return self._exact(q, np.sort(rows), k)
 

@@ -217,30 +217,28 @@ def asked_nouns(question: str, language: str = "") -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def noun_spans(
-    words: Iterable[tuple[int, int, str]], nouns: Sequence[str], found: Sequence[Span]
-) -> tuple[float, float]:
-    """(the sentence says an asked noun, a new span follows it within ``NOUN_SPAN_CHARS``)."""
+def noun_spans(sentence: str, kind: AnswerType, question: str, nouns: Sequence[str]) -> float:
+    """1 when a new span follows an asked noun in ``sentence`` within ``NOUN_SPAN_CHARS``:
+    for the kinds that are names, any new capitalised name ("au stade [Al Bayt]" has no place
+    preposition before the name), else a new span of ``kind``."""
     stems = tuple(n[:5] for n in nouns)
-    spots = [(a, b) for a, b, word in words if word.startswith(stems)]
+    spots = [m.end() for m in _WORD.finditer(sentence) if fold(m.group()).startswith(stems)]
     if not spots:
-        return 0.0, 0.0
-    near = any(0 <= span.start - b <= NOUN_SPAN_CHARS for a, b in spots for span in found)
-    return 1.0, float(near)
+        return 0.0
+    found = new_spans(sentence, "thing" if kind in _NAMED_KINDS else kind, question)
+    return float(any(0 <= span.start - end <= NOUN_SPAN_CHARS for end in spots for span in found))
+
+
+def noun_pattern(nouns: Sequence[str]) -> re.Pattern[str] | None:
+    """A quick test on folded text: does it hold a word starting like an asked noun?"""
+    if not nouns:
+        return None
+    return re.compile(r"\b(?:" + "|".join(sorted({re.escape(n[:5]) for n in nouns})) + ")")
 
 
 NOUN_SPAN_CHARS = 40
 _NAMED_KINDS: frozenset[AnswerType] = frozenset({"person", "place", "thing"})
-
-
-def named_spans(
-    sentence: str, kind: AnswerType, question: str, found: Sequence[Span]
-) -> Sequence[Span]:
-    """What may follow an asked noun: for the kinds that are names, any new capitalised name
-    ("au stade [Al Bayt]" has no place preposition before the name), else ``found``."""
-    if kind not in _NAMED_KINDS:
-        return found
-    return new_spans(sentence, "thing", question)
+_WORD = re.compile(r"\w+")
 
 
 def _singular(word: str) -> str:
@@ -451,20 +449,25 @@ def place_spans(sentence: str) -> list[Span]:
 
 def spans(sentence: str, kind: AnswerType) -> list[Span]:
     """Every candidate answer of ``kind`` in ``sentence`` (none for reason/other)."""
+    return list(_spans(sentence, kind))
+
+
+@lru_cache(maxsize=32_768)  # a sentence of an article read again for another question
+def _spans(sentence: str, kind: AnswerType) -> tuple[Span, ...]:
     if kind == "date":
-        return [Span(s, e, sentence[s:e], "date") for s, e in date_spans(sentence)]
+        return tuple(Span(s, e, sentence[s:e], "date") for s, e in date_spans(sentence))
     if kind == "number":
         dates = date_spans(sentence)
-        return [
+        return tuple(
             s for s in number_spans(sentence) if not any(ds <= s.start < de for ds, de in dates)
-        ]
+        )
     if kind == "person":
-        return [s for s in name_spans(sentence) if s.kind == "person"]
+        return tuple(s for s in name_spans(sentence) if s.kind == "person")
     if kind == "place":
-        return place_spans(sentence)
+        return tuple(place_spans(sentence))
     if kind == "thing":
-        return name_spans(sentence)
-    return []
+        return tuple(name_spans(sentence))
+    return ()
 
 
 def _words(text: str) -> set[str]:
@@ -487,11 +490,7 @@ def type_match(sentence: str, kind: AnswerType, question: str) -> float:
     a count of X and 0.5 for any other number ("20 %" does not answer "how many hours")."""
     if kind not in LEAD_TYPES:
         return 0.0
-    return span_match(new_spans(sentence, kind, question), kind, question)
-
-
-def span_match(found: Sequence[Span], kind: AnswerType, question: str) -> float:
-    """``type_match`` for the spans ``new_spans`` found."""
+    found = new_spans(sentence, kind, question)
     if not found:
         return 0.0
     noun = counted_noun(question) if kind == "number" else None
@@ -577,7 +576,12 @@ def found_share(terms: Sequence[str], folded_text: str) -> float:
 
 
 def _found(term: str, folded_text: str) -> bool:
+    return _term_pattern(term).search(folded_text) is not None
+
+
+@lru_cache(maxsize=4096)  # every sentence read checks the same few terms
+def _term_pattern(term: str) -> re.Pattern[str]:
     if term.isdigit():
-        return re.search(rf"(?<!\d){re.escape(term)}(?!\d)", folded_text) is not None
+        return re.compile(rf"(?<!\d){re.escape(term)}(?!\d)")
     stem = term[:5] if len(term) >= 5 and " " not in term else term
-    return re.search(rf"\b{re.escape(stem)}", folded_text) is not None
+    return re.compile(rf"\b{re.escape(stem)}")

@@ -40,10 +40,9 @@ from bot.answer.answer_types import (
     classify,
     constraints,
     found_share,
-    named_spans,
-    new_spans,
+    noun_pattern,
     noun_spans,
-    span_match,
+    type_match,
 )
 from bot.answer.extract import TermMatches
 from index.models import Hit
@@ -99,7 +98,6 @@ FEATURES: tuple[str, ...] = (
     "noun_span",  # ... and a new span of the wanted kind follows it ("au stade [Al Bayt]")
 )
 
-_WORD = re.compile(r"\w+")
 _REASON_CUES = re.compile(
     r"\b(parce qu|car |en raison d|à cause d|a cause d|afin d|pour (?:que|ne|éviter|permettre)|"
     r"grâce à|suite à|because|due to|owing to|in order to|so that|as a result|reason|raison|"
@@ -203,8 +201,6 @@ class ArticleSentences:
     folded: str  # title and text, folded, for constraint checks
     folded_texts: tuple[str, ...] = ()  # each sentence folded (neighbour constraint checks)
     token_sets: tuple[frozenset[str], ...] = ()  # each sentence's tokens, for coverage
-    words: tuple[tuple[tuple[int, int, str], ...], ...] = ()  # each sentence's (start, end,
-    # folded word) of 3+ letters, offsets in the sentence: where an asked noun sits
 
 
 def split_article(
@@ -223,13 +219,7 @@ def split_article(
     return ArticleSentences(
         article_id, title, tuple(spans), texts, tokens, every, title_tokens,
         fold(f"{title}\n{text}"), tuple(fold(t) for t in texts), tuple(map(frozenset, tokens)),
-        tuple(_words(t) for t in texts),
     )  # fmt: skip
-
-
-def _words(text: str) -> tuple[tuple[int, int, str], ...]:
-    found = _WORD.finditer(text)
-    return tuple((m.start(), m.end(), fold(m.group())) for m in found if len(m.group()) > 2)
 
 
 class ArticleCache:
@@ -303,6 +293,7 @@ def candidates(
     kind = answer_type or classify(question)
     cons = constraints(question, question_language)
     nouns = asked_nouns(question, question_language)
+    says_noun = noun_pattern(nouns)
     cons_terms = [*cons.years, *cons.figures, *cons.names]
     language_of = {hit.chunk.article_id: hit.article.language for hit in hits}
     out: list[Candidate] = []
@@ -320,10 +311,7 @@ def candidates(
         found_in = [matches.terms_in(t) for t in article.token_sets]  # per sentence, once
         covs = [matches.weight(found) for found in found_in]
         local = _local_coverage(matches.terms, found_in)
-        found_spans = [
-            new_spans(text, kind, question) if kind in LEAD_TYPES else [] for text in article.texts
-        ]
-        typed = [span_match(f, kind, question) for f in found_spans]
+        typed = [type_match(text, kind, question) for text in article.texts]
         n = len(article.texts)
         for i, ((start, end), text) in enumerate(zip(article.spans, article.texts, strict=True)):
             holding = [(r, h) for r, h in own if h.chunk.start <= start and end <= h.chunk.end]
@@ -357,10 +345,9 @@ def candidates(
             row["ctx_type"] = row["ctx_cov"] * row["type_match"]
             row["local_cov"] = local[i]
             row["ctx_gap"] = _gap(terms, in_ctx)
-            if nouns:
-                row["noun_in"], row["noun_span"] = noun_spans(
-                    article.words[i], nouns, named_spans(text, kind, question, found_spans[i])
-                )
+            if says_noun is not None and says_noun.search(article.folded_texts[i]):
+                row["noun_in"] = 1.0
+                row["noun_span"] = noun_spans(text, kind, question, nouns)
             row["article_gap"] = _gap(terms, in_article)
             vector = np.fromiter((row.get(name, 0.0) for name in FEATURES), dtype=np.float64)
             out.append(Candidate(article.article_id, rank, i, start, end, text, vector))
