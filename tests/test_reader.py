@@ -251,3 +251,24 @@ def test_the_gap_features_mark_the_question_word_an_article_never_uses() -> None
         tokenize=tokenize, terms={"rotich": 5.0, "inculp": 4.0, "ministr": 1.0},
     )  # fmt: skip
     assert all(c.features[gap] == 0.0 for c in found)
+
+
+def test_an_answer_inside_an_over_long_sentence_is_still_quotable() -> None:
+    """Encyclopaedic run-ons exceed what a reply can quote; they are cut at clause breaks, not
+    dropped, so the clause that answers is a quotable, verbatim piece."""
+    from bot.answer.reader import MAX_SENTENCE_CHARS, split_article
+    from index.lexical import Tokenizer
+
+    run_on = (
+        "La ville, fondée au XIIe siècle sur la rive gauche du fleuve, "
+        + "connut une longue période de prospérité marchande, " * 12
+        + "puis fut ravagée par un incendie en 1666 ; elle fut reconstruite sous la direction "
+        "de l'architecte Christopher Wren, qui dessina aussi la cathédrale Saint-Paul."
+    )
+    text = f"Une courte phrase ouvre l'article ici. {run_on} Une phrase suit enfin ici."
+    assert len(run_on) > MAX_SENTENCE_CHARS
+    article = split_article("a", "Ville", text, "fr", Tokenizer("fr"))
+    assert all(len(t) <= MAX_SENTENCE_CHARS for t in article.texts)
+    assert all(text[s:e] == t for (s, e), t in zip(article.spans, article.texts, strict=True))
+    assert any("Christopher Wren" in t for t in article.texts)
+    assert sum(len(t) for t in article.texts) >= len(run_on) - 20  # nothing of it dropped

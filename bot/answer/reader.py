@@ -208,10 +208,10 @@ def split_article(
 ) -> ArticleSentences:
     """Quotable sentences: long enough to say something, short enough to quote."""
     spans: list[tuple[int, int]] = []
-    for start, end in sentence_spans(text, language):
-        words = len(text[start:end].split())
-        if words >= MIN_SENTENCE_WORDS and end - start <= MAX_SENTENCE_CHARS:
-            spans.append((start, end))
+    for sentence in sentence_spans(text, language):
+        for start, end in _clauses(text, *sentence):
+            if len(text[start:end].split()) >= MIN_SENTENCE_WORDS:
+                spans.append((start, end))
     texts = tuple(text[s:e] for s, e in spans)
     tokens = tuple(tuple(tokenize(t)) for t in texts)
     title_tokens = tuple(tokenize(title))
@@ -220,6 +220,26 @@ def split_article(
         article_id, title, tuple(spans), texts, tokens, every, title_tokens,
         fold(f"{title}\n{text}"), tuple(fold(t) for t in texts), tuple(map(frozenset, tokens)),
     )  # fmt: skip
+
+
+_CLAUSE_BREAKS = ("; ", " : ", ", ")
+
+
+def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A sentence longer than ``MAX_SENTENCE_CHARS`` (encyclopaedic run-ons, splitter misses)
+    cut at its clause breaks, semicolons first, so its answer can still be quoted verbatim."""
+    out = []
+    while end - start > MAX_SENTENCE_CHARS:
+        window = text[start : start + MAX_SENTENCE_CHARS]
+        cut = next(
+            (i + len(sep) for sep in _CLAUSE_BREAKS
+             if (i := window.rfind(sep, MAX_SENTENCE_CHARS // 3)) > 0),
+            window.rfind(" ", MAX_SENTENCE_CHARS // 3) + 1 or MAX_SENTENCE_CHARS,
+        )  # fmt: skip
+        out.append((start, start + len(text[start : start + cut].rstrip())))
+        start += cut
+    out.append((start, end))
+    return out
 
 
 class ArticleCache:
