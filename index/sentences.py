@@ -5,6 +5,11 @@ on French it cuts after titles, initials and abbreviations ("M. | Dupont", "S. |
 "janv. | 2020", "3 km. | et"). A small merge pass repairs those cuts; it only ever joins pieces,
 so it cannot lose text. Line breaks always end a sentence: a heading or a list item is not the
 start of the next sentence.
+
+sentencex also never cuts inside what it takes for a quotation, so one stray quote mark (a
+closing ``"`` it saw as opening) swallows the rest of the paragraph: BBC Afrique bodies had
+"sentences" of 2,000 characters. A piece over ``LONG_PIECE_CHARS`` is cut again wherever a
+sentence visibly ends (".", "!" or "?" then a capital), before the merge pass.
 """
 
 from __future__ import annotations
@@ -33,6 +38,12 @@ ABBREVIATIONS_ANYWHERE: frozenset[str] = frozenset({
     "inc", "ltd", "co", "corp", "cie", "jr", "sr",
 })  # fmt: skip
 
+#: Bump when boundaries change: chunks are cut on sentences, so cached indexes must be rebuilt.
+SENTENCES_VERSION = 2
+#: Longer than almost any real sentence; a piece past this is a missed cut (see module doc).
+LONG_PIECE_CHARS = 400
+_VISIBLE_END = re.compile(r"(?<=[.!?…])[\"”»’]?\s+(?=[\"«“]?\s?[A-ZÀ-ÖØ-Þ])")
+
 _LINE = re.compile(r"[^\r\n]+")
 # The letters before a piece's final dot: "Mme." -> "Mme", "L'art." -> "art", "J.-C." -> "C".
 _LAST_WORD = re.compile(r"([^\W\d_]+)\.$")
@@ -60,13 +71,18 @@ def _raw_pieces(line: str, offset: int, language: str) -> Iterator[tuple[int, in
     whatever sentencex does with whitespace or paragraph markers.
     """
     start = 0
-    for boundary in sentencex.get_sentence_boundaries(language, line):
-        end = int(boundary["end_index"])
-        if end > start:
-            yield from _trimmed(line, start, end, offset)
-            start = end
-    if start < len(line):
-        yield from _trimmed(line, start, len(line), offset)
+    cuts = [
+        int(boundary["end_index"]) for boundary in sentencex.get_sentence_boundaries(language, line)
+    ]
+    for end in [*cuts, len(line)]:
+        if end <= start:
+            continue
+        if end - start > LONG_PIECE_CHARS:
+            for match in _VISIBLE_END.finditer(line, start, end):
+                yield from _trimmed(line, start, match.start(), offset)
+                start = match.start()
+        yield from _trimmed(line, start, end, offset)
+        start = end
 
 
 def _trimmed(line: str, start: int, end: int, offset: int) -> Iterator[tuple[int, int]]:
@@ -95,6 +111,8 @@ def _tail(text: str, start: int, end: int) -> str:
 def _continues(previous: str, piece: str) -> bool:
     """True when ``piece`` carries on the sentence ``previous`` seemed to end."""
     first = piece[0]
+    if not any(ch.isalnum() for ch in piece):  # a stray '".' left by a cut: it ends the previous
+        return True
     if first.islower():  # "3 km. | et puis", "Downing St. | hier"
         return True
     match = _LAST_WORD.search(previous)

@@ -166,12 +166,14 @@ def cache_key(paths: Sequence[Path], settings: Settings, embedder: Embedder) -> 
     """
     from index.cleaning import CLEANING_VERSION
     from index.corpus import iter_corpus_files
+    from index.sentences import SENTENCES_VERSION
     from index.store import FORMAT_VERSION
 
     digest = hashlib.sha256()
     relevant = {
         "format": FORMAT_VERSION,
         "cleaning": CLEANING_VERSION,  # changed ingest code must rebuild the cached index
+        "sentences": SENTENCES_VERSION,  # ... and so must changed sentence (chunk) boundaries
         "model": embedder.model_id,
         "dimension": embedder.dimension,
         "max_tokens": embedder.max_tokens,
