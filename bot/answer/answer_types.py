@@ -189,6 +189,10 @@ _ASKED = re.compile(
     r"\s*([^\W\d_][\w-]+)(?:\s+([^\W\d_][\w-]+))?",
     _FLAGS,
 )
+#: Characters between an asked noun and the span after it ("opération appelée Minusma").
+NOUN_SPAN_CHARS = 40
+_NAMED_KINDS: frozenset[AnswerType] = frozenset({"person", "place", "thing"})
+_WORD = re.compile(r"\w+")
 _NOT_ASKED = frozenset(
     fold(w)
     for line in (
@@ -234,11 +238,6 @@ def noun_pattern(nouns: Sequence[str]) -> re.Pattern[str] | None:
     if not nouns:
         return None
     return re.compile(r"\b(?:" + "|".join(sorted({re.escape(n[:5]) for n in nouns})) + ")")
-
-
-NOUN_SPAN_CHARS = 40
-_NAMED_KINDS: frozenset[AnswerType] = frozenset({"person", "place", "thing"})
-_WORD = re.compile(r"\w+")
 
 
 def _singular(word: str) -> str:

@@ -323,6 +323,7 @@ def candidates(
         matches = TermMatches(terms, article.all_tokens)
         in_article = matches.terms_in(article.all_tokens)
         art_cov = matches.weight(in_article)
+        article_gap = _gap(terms, in_article)
         title_cov = matches.share(article.title_tokens)
         cons_article = found_share(cons_terms, article.folded)
         year_missing = float(bool(cons.years) and found_share(cons.years, article.folded) < 1.0)
@@ -368,7 +369,7 @@ def candidates(
             if says_noun is not None and says_noun.search(article.folded_texts[i]):
                 row["noun_in"] = 1.0
                 row["noun_span"] = noun_spans(text, kind, question, nouns)
-            row["article_gap"] = _gap(terms, in_article)
+            row["article_gap"] = article_gap
             vector = np.fromiter((row.get(name, 0.0) for name in FEATURES), dtype=np.float64)
             out.append(Candidate(article.article_id, rank, i, start, end, text, vector))
     _relative(out)
