@@ -72,18 +72,15 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+PIAF_CORPUS = SHARED / "eval/piaf-dev/corpus.jsonl"
+NEWS_CORPUS = SHARED / "corpus/masakhanews-fra.jsonl"
+#: Training set name → (corpus it asks about, questions).
 SETS: dict[str, tuple[Path, Path]] = {
-    "piaf": (SHARED / "eval/piaf-dev/corpus.jsonl", SHARED / "train/piaf-train.jsonl"),
-    "news": (SHARED / "corpus/masakhanews-fra.jsonl", ROOT / "scripts/reader_train_news.jsonl"),
-    "piaf-en": (SHARED / "eval/piaf-dev/corpus.jsonl", ROOT / "scripts/reader_train_piaf_en.jsonl"),
-    "news-more": (
-        SHARED / "corpus/masakhanews-fra.jsonl",
-        ROOT / "scripts/reader_train_news_more.jsonl",
-    ),
-    "news-nearmiss": (
-        SHARED / "corpus/masakhanews-fra.jsonl",
-        ROOT / "scripts/reader_train_news_nearmiss.jsonl",
-    ),
+    "piaf": (PIAF_CORPUS, SHARED / "train/piaf-train.jsonl"),
+    "news": (NEWS_CORPUS, ROOT / "scripts/reader_train_news.jsonl"),
+    "piaf-en": (PIAF_CORPUS, ROOT / "scripts/reader_train_piaf_en.jsonl"),
+    "news-more": (NEWS_CORPUS, ROOT / "scripts/reader_train_news_more.jsonl"),
+    "news-nearmiss": (NEWS_CORPUS, ROOT / "scripts/reader_train_news_nearmiss.jsonl"),
 }
 HITS = 80  # as the answering service (bot.answer.service.RANKED_DEPTH)
 REGULARISATION = 1.0  # sklearn's C: features are standardised, so 1.0 is a mild prior

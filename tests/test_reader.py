@@ -205,18 +205,17 @@ def test_the_written_news_training_questions_never_touch_news_dev_and_quote_thei
     """The reader is scored on news-dev: a training question over one of its articles, or an
     answer its article does not hold verbatim, would teach the models the wrong thing."""
     from bot.evaluation.metrics import match_form
+    from scripts.fit_reader import NEWS_CORPUS, SETS
     from tests.support import REPO, shared_path
 
     dev = shared_path("eval", "news-dev", "questions.jsonl").read_text("utf-8").splitlines()
     held = {json.loads(line)["article_id"] for line in dev} - {None}
     corpus = shared_path("corpus", "masakhanews-fra.jsonl").read_text("utf-8").splitlines()
     texts = {a["id"]: match_form(f"{a['title']}\n{a['text']}") for a in map(json.loads, corpus)}
-    names = ["reader_train_news", "reader_train_news_more", "reader_train_news_nearmiss"]
-    rows = [
-        json.loads(line)
-        for name in names
-        for line in (REPO / f"scripts/{name}.jsonl").read_text("utf-8").splitlines()
+    written = [
+        q for corpus, q in SETS.values() if corpus == NEWS_CORPUS and q.parent == REPO / "scripts"
     ]
+    rows = [json.loads(line) for path in written for line in path.read_text("utf-8").splitlines()]
     assert len({r["id"] for r in rows}) == len(rows) > 600
     for row in rows:
         assert row["article_id"] not in held and row.get("near") not in held, row["id"]
