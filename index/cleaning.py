@@ -27,7 +27,7 @@ from index.models import Article, content_hash
 from index.text import fold
 
 #: Bumped whenever cleaning changes what is stored, so cached evaluation indexes are rebuilt.
-CLEANING_VERSION = 1
+CLEANING_VERSION = 2
 #: A repeated line, sentence or prefix is furniture from this many articles of one source...
 REPEAT_MIN_ARTICLES = 8
 #: ...and this share of them (so a 36,000-article source needs 72).
@@ -74,6 +74,28 @@ _PREFIX = re.compile(
     re.MULTILINE,
 )
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]+[»”\"]?|[^.!?\n]+$", re.MULTILINE)
+#: Words that open a sentence after glued headlines (see ``_headlines_after``).
+SENTENCE_OPENERS: tuple[str, ...] = (
+    "Le", "La", "Les", "L'", "L’", "Un", "Une", "Des", "Il", "Elle", "Ils", "Elles", "Ce", "Cet",
+    "Cette", "Ces", "Selon", "En", "Au", "Aux", "Dans", "Pour", "Mais", "Depuis", "Après",
+    "Avant", "Lors", "Alors", "Si", "Sur", "Par", "Pendant", "Malgré", "Leur", "Leurs", "Son",
+    "Sa", "Ses", "On", "Nous", "Je", "C'est", "C’est", "Cela", "D'après", "D’après", "Parmi",
+    "Plusieurs", "Certains", "The", "A", "An", "In", "He", "She", "They", "It", "This",
+    "These", "But", "According", "After", "Before", "Since", "During", "When", "While", "We",
+    "There", "Its", "Their", "His", "Her", "At", "For", "From", "Many", "Some",
+)  # fmt: skip
+#: A shorter run before an opener is more likely a sentence's own start than a headline.
+HEADLINE_MIN_WORDS = 3
+_OPENER = "|".join(re.escape(word) for word in SENTENCE_OPENERS)
+_HEADLINE_BOUNDARY = re.compile(rf"(?<=[^\W_])[ \t]+(?=(?:{_OPENER})(?:[ \t]|(?<=['’])))")
+#: Words a headline does not end with: an opener after one of them is a name ("que La Poste").
+_GLUE_WORDS = frozenset(
+    "a au aux avec contre dans de des du en et le la les l par pour que qu sur ou selon chez "
+    "vers sans sous entre apres avant depuis quand lorsque mais comme dont si est sont ete "
+    "and at by for from in of on or that the to with after before since when while as but "
+    "than is was are were".split()
+)
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 _SPACES = re.compile(r"[ \t]{2,}")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -134,26 +156,53 @@ def detect(texts: Sequence[str]) -> Furniture:
 
 def clean_text(text: str, furniture: Furniture | None = None) -> str:
     """``text`` without known cues and without ``furniture`` (see module docstring)."""
+    text = _remove_navigation(text)  # first: a repeated cue hides the headlines after it
     if furniture is not None and (furniture.lines or furniture.prefixes):
         text = _remove_repeated(text, furniture)
-    text = _remove_navigation(text)
     if text.startswith(("Par ", "By ")) or any(hint in text for hint in _CREDIT_HINTS):
         text = _CREDITS.sub("", text)
     return _tidy(text)
 
 
 def _remove_navigation(text: str) -> str:
-    """Delete each known cue that ends at a colon (see ``NAVIGATION_CUES``)."""
+    """Delete each known cue that ends at a colon, and the linked headlines after it."""
     parts: list[str] = []
     last = 0
     for colon in re.finditer(":", text):
+        if colon.start() < last:
+            continue  # a colon inside headlines already removed
         low = max(last, colon.start() - _NAVIGATION_WINDOW)
         found = _NAVIGATION.search(text, low, colon.end())
         if found is not None:
             parts.append(text[last : found.start()])
-            last = colon.end()
+            last = colon.end() + _headlines_after(text, colon.end())
     parts.append(text[last:])
     return "".join(parts)
+
+
+def _headlines_after(text: str, start: int) -> int:
+    """Length of the run of linked headlines that follows a cue at ``start`` (0 if none).
+
+    Without line breaks, "Lire aussi : Kenya : des fonctionnaires convoqués à la police La
+    justice kényane enquête…" glues headlines (no final stop) to the next sentence. Up to the
+    first full stop, the last place where a word is followed by a capitalised sentence opener
+    ("La", "Selon", "The"…) starts the real sentence; what precedes it is headlines, if it is a
+    few words without a comma. When unsure, nothing is removed.
+    """
+    end = _SENTENCE_END.search(text, start)
+    stop = end.start() if end else len(text)
+    last = None
+    for last in _HEADLINE_BOUNDARY.finditer(text, start, stop):
+        pass
+    if last is None:
+        return 0
+    run = text[start : last.start()]
+    words = run.split()
+    if "," in run or "\n" in run or len(words) < HEADLINE_MIN_WORDS:
+        return 0
+    if fold(words[-1]) in _GLUE_WORDS:
+        return 0  # "rapporte que La Poste…": the opener is a name inside the sentence
+    return last.end() - start
 
 
 def _remove_repeated(text: str, furniture: Furniture) -> str:

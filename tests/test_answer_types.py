@@ -24,6 +24,9 @@ from index.text import fold
         ("En quelle année le traité a-t-il été signé ?", "date"),
         ("How many hours were Facebook and WhatsApp down?", "number"),
         ("Combien de personnes sont mortes dans l'accident ?", "number"),
+        ("Quel est le nouveau budget de l'Unesco ?", "number"),  # a measured quantity
+        ("What was the total area of the farm?", "number"),
+        ("Quelles sont les valeurs de l'entreprise ?", "thing"),  # not a quantity
         ("Who chairs the commission on the canal?", "person"),
         ("Qui a fondé l'entreprise ?", "person"),
         ("Where did the rocket debris land?", "place"),

@@ -99,3 +99,31 @@ def test_the_index_stores_cleaned_bodies_and_stats_report_the_removal(
     finally:
         loaded.close()
     assert "A ne pas manquer" not in text and "Les prix du pétrole" in text
+
+
+def test_headlines_glued_after_a_cue_are_removed_from_a_real_bbc_article() -> None:
+    path = shared_path("corpus", "masakhanews-fra.jsonl")
+    records = (json.loads(line) for line in path.read_text("utf-8").splitlines())
+    articles = [Article(r["id"], r["title"], r["text"], source=r["source"]) for r in records]
+    original = next(a for a in articles if a.id == "masakhanews-fra-0653")
+    assert "Lire aussi : Kenya-corruption" in original.text
+    # over the whole source, as a build cleans it ("Lire aussi :" is also repeated furniture)
+    cleaned = next(a for a in clean_articles(articles) if a.id == original.id).text
+    # the two linked headlines go; the sentence glued to the second one stays, verbatim
+    assert "fonctionnaires convoqués" not in cleaned and "Arap Moi" not in cleaned
+    assert (
+        "démenti les accusations. La justice kényane enquête sur la façon dont l'appel "
+        "d'offres a été attribué." in cleaned
+    )
+
+
+def test_a_sentence_after_a_cue_is_kept_when_no_headline_precedes_it() -> None:
+    for body, kept in (
+        ("Il pleut. Lire aussi : À La Défense, le cœur bat. Fin.", "À La Défense, le cœur bat."),
+        ("Il pleut. Lire aussi : Le Monde rapporte que La Poste ferme.", "Le Monde rapporte que"),
+        ("Read more: Shops in Lagos closed after The Guardian reported it.", "Shops in Lagos"),
+    ):
+        assert kept in clean_text(body)
+    assert clean_text("Lire aussi : Sida : les financements en chute Les dons baissent.") == (
+        "Les dons baissent."
+    )

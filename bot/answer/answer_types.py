@@ -41,11 +41,29 @@ _DATE_Q = re.compile(
     r"quelle (ann[ée]e|date|heure)|quel (jour|mois)|(en|depuis) quel (mois|jour))\b",
     _FLAGS,
 )
+#: Nouns that name a measured quantity: asking for one asks for a number.
+_QUANTITY_FR = (
+    r"(budget|population|audience|superficie|surface|altitude|co[ûu]t|salaire|effectif|taux|"
+    r"vitesse|poids|capacit[ée]|temp[ée]rature|dur[ée]e|distance|taille|hauteur|longueur|"
+    r"profondeur|largeur|montant|prix|nombre|pourcentage|chiffre d'affaires|densit[ée]|"
+    r"diam[èe]tre|masse|volume|rayon|[âa]ge|score|revenu|dette|esp[ée]rance de vie|PIB)"
+)
+_QUANTITY_EN = (
+    r"(budget|population|audience|area|altitude|elevation|cost|salary|rate|speed|weight|"
+    r"capacity|temperature|duration|distance|size|height|length|depth|width|amount|price|"
+    r"number|percentage|revenue|density|diameter|mass|volume|radius|age|score|"
+    r"death toll|toll|debt|life expectancy|GDP)"
+)
+_ADJECTIVE = r"[^\W\d_]+"  # "le nouveau budget", "the total area"
 _NUMBER_Q = re.compile(
     r"\b(how (many|much|old|long|far|big|large|tall|high)|what (percentage|proportion|share|"
     r"amount|number|sum|price|age|size)|combien|quel (âge|age|montant|nombre|pourcentage|prix|"
     r"chiffre|total|bilan|score)|quelle (somme|proportion|part|quantit[ée]|distance|dur[ée]e|"
-    r"superficie|taille|hauteur|longueur)|[àa] quel (prix|point|âge|age))\b",
+    r"superficie|taille|hauteur|longueur)|[àa] quel (prix|point|âge|age)|"
+    # "quelle est la population de…", "what was the budget…": a measured quantity is asked
+    rf"(quel|quelle)s? (est|[ée]tait|sont|[ée]taient|a [ée]t[ée]|fut|sera|serait) "
+    rf"(le |la |l'|l’|les )({_ADJECTIVE} )?{_QUANTITY_FR}|"
+    rf"(what|which) (is|was|are|were|will be) (the )?({_ADJECTIVE} )?{_QUANTITY_EN})\b",
     _FLAGS,
 )
 _PLACE_Q = re.compile(
