@@ -89,12 +89,14 @@ HEADLINE_MIN_WORDS = 3
 _OPENER = "|".join(re.escape(word) for word in SENTENCE_OPENERS)
 _HEADLINE_BOUNDARY = re.compile(rf"(?<=[^\W_])[ \t]+(?=(?:{_OPENER})(?:[ \t]|(?<=['’])))")
 #: Words a headline does not end with: an opener after one of them is a name ("que La Poste").
-_GLUE_WORDS = frozenset(
-    "a au aux avec contre dans de des du en et le la les l par pour que qu sur ou selon chez "
-    "vers sans sous entre apres avant depuis quand lorsque mais comme dont si est sont ete "
-    "and at by for from in of on or that the to with after before since when while as but "
-    "than is was are were".split()
-)
+_GLUE_WORDS = frozenset({
+    "a", "au", "aux", "avec", "contre", "dans", "de", "des", "du", "en", "et", "le", "la", "les",
+    "l", "par", "pour", "que", "qu", "sur", "ou", "selon", "chez", "vers", "sans", "sous",
+    "entre", "apres", "avant", "depuis", "quand", "lorsque", "mais", "comme", "dont", "si", "est",
+    "sont", "ete", "and", "at", "by", "for", "from", "in", "of", "on", "or", "that", "the", "to",
+    "with", "after", "before", "since", "when", "while", "as", "but", "than", "is", "was", "are",
+    "were",
+})  # fmt: skip
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 _SPACES = re.compile(r"[ \t]{2,}")
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -191,11 +193,10 @@ def _headlines_after(text: str, start: int) -> int:
     """
     end = _SENTENCE_END.search(text, start)
     stop = end.start() if end else len(text)
-    last = None
-    for last in _HEADLINE_BOUNDARY.finditer(text, start, stop):
-        pass
-    if last is None:
+    boundaries = list(_HEADLINE_BOUNDARY.finditer(text, start, stop))
+    if not boundaries:
         return 0
+    last = boundaries[-1]
     run = text[start : last.start()]
     words = run.split()
     if "," in run or "\n" in run or len(words) < HEADLINE_MIN_WORDS:
