@@ -135,6 +135,15 @@ def test_an_english_questions_names_are_met_by_their_french_translations() -> No
     assert found_share(constraints(question).names, article) < 0.5  # untranslated
 
 
+def test_a_name_spelled_one_letter_apart_still_meets_its_constraint() -> None:
+    """English "Elizabeth", French "Elisabeth": one person, so not a near miss to refuse."""
+    names = constraints("C'est quand, les funérailles nationales d'Elizabeth II ?").names
+    assert found_share(names, fold("Reine Elisabeth II : un guide complet des funérailles")) == 1
+    assert found_share(names, fold("La reine Margaret est morte.")) == 0
+    # two letters apart is another name
+    assert found_share(constraints("Did Sergio Ramos sign?").names, fold("Sergei Ramov")) == 0
+
+
 @pytest.mark.parametrize(
     ("question", "language", "noun"),
     [

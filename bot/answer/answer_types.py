@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from bot.answer.extract import _DATE, _plausible
+from bot.answer.extract import _DATE, SPELLING_VARIANT_MIN, _plausible
 from index.crosslingual import GROUP_SEPARATOR, members, translations
 from index.text import fold
 
@@ -601,4 +601,11 @@ def _term_pattern(term: str) -> re.Pattern[str]:
     if term.isdigit():
         return re.compile(rf"(?<!\d){re.escape(term)}(?!\d)")
     stem = term[:5] if len(term) >= 5 and " " not in term else term
-    return re.compile(rf"\b{re.escape(stem)}")
+    if len(term) < SPELLING_VARIANT_MIN or not term.isalpha():
+        return re.compile(rf"\b{re.escape(stem)}")
+    # ... or the whole word with one letter changed, added or dropped: "Elizabeth" meets
+    # "Elisabeth", as sentence coverage already does (``bot.answer.extract``).
+    variants = [term[:i] + r"\w" + term[i + 1 :] for i in range(len(term))]
+    variants += [term[:i] + r"\w" + term[i:] for i in range(len(term) + 1)]
+    variants += [term[:i] + term[i + 1 :] for i in range(len(term))]
+    return re.compile(rf"\b(?:{re.escape(stem)}|(?:{'|'.join(variants)})\b)")
