@@ -10,6 +10,7 @@ from bot.answer.answer_types import (
     classify,
     constraints,
     found_share,
+    money_asked,
     spans,
     type_match,
 )
@@ -112,6 +113,20 @@ def test_a_how_many_question_leads_with_a_count_of_what_it_counts(
     assert type_match(sentence, "number", question) == 1.0
     # A sentence with numbers but none counting the asked noun is a weaker match.
     assert type_match("Le taux a atteint 20 %.", "number", question) == 0.5
+
+
+def test_a_question_about_money_wants_a_sum_not_another_number() -> None:
+    question = "Combien le Royaume-Uni verse-t-il d'abord au Rwanda pour le plan ?"
+    topical = "Le Rwanda accueille près de 1 000 demandeurs d'asile bloqués en Libye."
+    answering = "Un versement initial de 120 millions de livres sterling au Rwanda est prévu."
+    assert type_match(topical, "number", question) == 0.5
+    assert type_match(answering, "number", question) == 1.0
+    lead = best_span("En 2022, 120 millions de livres ont été versés.", "number", question)
+    assert lead is not None and lead.text == "120 millions de livres"
+    assert money_asked("How much did Chelsea pay Rennes to sign Mendy?")
+    assert money_asked("Quel est le montant de l'amende ?")
+    assert not money_asked("How much of the forest was lost?")
+    assert not money_asked("L'Algérie a gagné combien de places au classement ?")  # a count
 
 
 def test_constraints_are_the_years_figures_and_names_a_question_pins_down() -> None:

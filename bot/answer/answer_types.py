@@ -198,6 +198,46 @@ def counted_noun(question: str) -> str | None:
     return _singular(fold(match.group(1))) if match else None
 
 
+#: "How much did Chelsea pay…", "combien le Royaume-Uni verse-t-il…": a sum of money is asked.
+_MONEY_Q = re.compile(
+    r"\b(?:how much|combien|quel(?:le)? (?:(?:est|[ée]tait|a [ée]t[ée]) (?:le|la|l['’]) ?)?"
+    r"(?:montant|prix|somme|budget|salaire|co[uû]t|amende)|"
+    r"what (?:is|was|are|were) the (?:price|cost|fee|salary|budget|fine|amount))\b",
+    _FLAGS,
+)
+_MONEY_CUE = re.compile(
+    r"\b(?:pay|paid|cost|co[uû]t|spen[dt]|earn|worth|fund|invest|raise|sold|sell|buy|bought|"
+    r"charge|fine[ds]?|owe|borrow|lend|loan|price|prix|fee|salar|budget|compensat|donat|money|"
+    r"pa[iy]e|payer|pay[ée]|vers[eé]|verser|d[ée]pens|gagn|va(?:ut|lait)|lev[ée]|vend|achet|"
+    r"pr[êe]t|emprunt|amende|touch|re[cç]u|financ|d[ée]bours|montant|somme|argent)",
+    _FLAGS,
+)
+#: Currencies, as symbols, codes and words (French and English), that make a number a sum.
+_CURRENCY = re.compile(
+    r"[€$£¥₦₹₽₺₩]|\b(?:euros?|dollars?|livres?|pounds?|sterling|francs?|f?cfa|centimes?|"
+    r"nairas?|shillings?|rands?|yuans?|renminbi|cedis?|dinars?|dirhams?|r[iy]als?|roupies?|"
+    r"rupees?|yens?|pesos?|r[ée]als?|reais|roubles?|rubles?|lires?|liras?|kwachas?|kwanzas?|"
+    r"birrs?|leones?|ouguiyas?|ariary|dalasis?|meticals?|pulas?|nakfas?|shekels?|couronnes?|"
+    r"kronor|kron[ae]|zlotys?|forints?|hryvnias?|bahts?|ringgits?|rupiahs?|wons?|dongs?|takas?|"
+    r"usd|eur|gbp|xof|xaf|bitcoins?)\b",
+    _FLAGS,
+)
+
+
+@lru_cache(maxsize=1024)
+def money_asked(question: str) -> bool:
+    """Whether ``question`` asks for a sum of money (not "how many X", which counts X)."""
+    return (
+        counted_noun(question) is None
+        and _MONEY_Q.search(question) is not None
+        and _MONEY_CUE.search(question) is not None
+    )
+
+
+def is_money(span: Span) -> bool:
+    return _CURRENCY.search(span.text) is not None
+
+
 #: Where a question names the kind of thing it asks for: "which *city*", "quel *stade*", "the
 #: name of the *start-up*", "who is the *spokesman*", "qui est le *porte-parole*".
 _ASKED = re.compile(
@@ -504,12 +544,15 @@ def new_spans(sentence: str, kind: AnswerType, question: str) -> list[Span]:
 
 def type_match(sentence: str, kind: AnswerType, question: str) -> float:
     """1 when the sentence holds a new span of the wanted kind; for "how many X", 1 only for
-    a count of X and 0.5 for any other number ("20 %" does not answer "how many hours")."""
+    a count of X and 0.5 for any other number ("20 %" does not answer "how many hours"); for
+    "how much did they pay", 1 only for a sum of money."""
     if kind not in LEAD_TYPES:
         return 0.0
     found = new_spans(sentence, kind, question)
     if not found:
         return 0.0
+    if kind == "number" and money_asked(question):
+        return 1.0 if any(is_money(s) for s in found) else 0.5
     noun = counted_noun(question) if kind == "number" else None
     if noun is None or any(counts(s, noun) for s in found):
         return 1.0
@@ -531,6 +574,8 @@ def best_span(
     noun = counted_noun(question) if kind == "number" else None
     if noun is not None:  # "how many hours": a count of hours, when the sentence has one
         found = [s for s in found if counts(s, noun)] or found
+    elif kind == "number" and money_asked(question):  # "how much did they pay": a sum
+        found = [s for s in found if is_money(s)] or found
     if not found:
         return None
     if len(found) == 1:
