@@ -28,6 +28,13 @@ from index.text import fold
         ("Quel est le nouveau budget de l'Unesco ?", "number"),  # a measured quantity
         ("What was the total area of the farm?", "number"),
         ("Quelles sont les valeurs de l'entreprise ?", "thing"),  # not a quantity
+        # the first interrogative asks; a later "quand" or "qui" opens a clause
+        ("Qui dirigeait l'équipe quand Schillinger l'a rejointe ?", "person"),
+        ("Quel âge avait-il quand il a quitté Lagos ?", "number"),
+        ("A quelle vitesse court le guépard quand il chasse ?", "number"),
+        ("Quelle est la profession de celui qui a porté plainte ?", "thing"),
+        ("What did the minister say when he arrived?", "thing"),
+        ("Le club a été racheté par qui ?", "person"),
         ("Who chairs the commission on the canal?", "person"),
         ("Qui a fondé l'entreprise ?", "person"),
         ("Where did the rocket debris land?", "place"),

@@ -59,7 +59,8 @@ _NUMBER_Q = re.compile(
     r"\b(how (many|much|old|long|far|big|large|tall|high)|what (percentage|proportion|share|"
     r"amount|number|sum|price|age|size)|combien|quel (âge|age|montant|nombre|pourcentage|prix|"
     r"chiffre|total|bilan|score)|quelle (somme|proportion|part|quantit[ée]|distance|dur[ée]e|"
-    r"superficie|taille|hauteur|longueur)|[àa] quel (prix|point|âge|age)|"
+    r"superficie|taille|hauteur|longueur|vitesse|altitude|profondeur|temp[ée]rature)|"
+    r"[àa] quel (prix|point|âge|age)|"
     # "quelle est la population de…", "what was the budget…": a measured quantity is asked
     rf"(quel|quelle)s? (est|[ée]tait|sont|[ée]taient|a [ée]t[ée]|fut|sera|serait) "
     rf"(le |la |l'|l’|les )({_ADJECTIVE} )?{_QUANTITY_FR}|"
@@ -100,7 +101,7 @@ _THING_Q = re.compile(
 )
 
 
-#: Question patterns in the order they are tried: the first that matches names the type.
+#: Question patterns, in the order that breaks a tie between two matching at the same place.
 _QUESTION_TYPES: tuple[tuple[re.Pattern[str], AnswerType], ...] = (
     (_DATE_Q, "date"),
     (_NUMBER_Q, "number"),
@@ -112,8 +113,19 @@ _QUESTION_TYPES: tuple[tuple[re.Pattern[str], AnswerType], ...] = (
 
 
 def classify(question: str) -> AnswerType:
-    """The kind of answer ``question`` asks for (English or French), ``"other"`` if unclear."""
-    return next((kind for pattern, kind in _QUESTION_TYPES if pattern.search(question)), "other")
+    """The kind of answer ``question`` asks for (English or French), ``"other"`` if unclear.
+
+    The interrogative that comes first decides: in "Qui dirigeait l'équipe quand il l'a
+    rejointe ?" or "Quelle est la profession de celui qui…", the later "quand" and "qui" open
+    clauses, they do not ask. Two patterns matching at one place go by ``_QUESTION_TYPES``'s
+    order ("which year" is a date, not any named thing).
+    """
+    first: tuple[int, AnswerType] | None = None
+    for pattern, kind in _QUESTION_TYPES:
+        match = pattern.search(question)
+        if match is not None and (first is None or match.start() < first[0]):
+            first = (match.start(), kind)
+    return first[1] if first is not None else "other"
 
 
 @dataclass(frozen=True, slots=True)
