@@ -27,7 +27,7 @@ from index.models import Article, content_hash
 from index.text import fold
 
 #: Bumped whenever cleaning changes what is stored, so cached evaluation indexes are rebuilt.
-CLEANING_VERSION = 2
+CLEANING_VERSION = 3
 #: A repeated line, sentence or prefix is furniture from this many articles of one source...
 REPEAT_MIN_ARTICLES = 8
 #: ...and this share of them (so a 36,000-article source needs 72).
@@ -65,6 +65,12 @@ _NAVIGATION = re.compile(
     r"(?:^|(?<=[\s.!?»”\"]))(?:" + "|".join(NAVIGATION_CUES) + r")\s?:$", re.IGNORECASE
 )
 _NAVIGATION_WINDOW = 60
+#: "Lire aussi" with no colon, opening a sentence: "… la semaine dernière. Lire aussi Alerte au
+#: faux vaccin au Niger Le Noma, tueur silencieux…" (case kept: a capital starts the cue).
+_BARE_CUE = re.compile(
+    r"(?:^|(?<=[.!?»”\"]\s))(?:[AÀ] [Ll]ire|Lire|[AÀ] [Vv]oir|Voir) (?:aussi|[ée]galement)"
+    r"(?: sur BBC [A-Z][a-z]+)?[ \t]+(?=[\"«“'A-ZÀ-Þ])"
+)
 _CREDITS = re.compile("|".join(f"(?:{c})" for c in CREDIT_CUES), re.MULTILINE)
 _CREDIT_HINTS = ("dit", "image", "gende", "copyright", "getty", "©", "photo", "\nPar ", "\nBy ")
 # A sentence start: text start, a line start, or after end punctuation and a space.
@@ -167,7 +173,8 @@ def clean_text(text: str, furniture: Furniture | None = None) -> str:
 
 
 def _remove_navigation(text: str) -> str:
-    """Delete each known cue that ends at a colon, and the linked headlines after it."""
+    """Delete each known cue (ending at a colon, or a bare "Lire aussi") and the linked
+    headlines after it."""
     parts: list[str] = []
     last = 0
     for colon in re.finditer(":", text):
@@ -178,6 +185,15 @@ def _remove_navigation(text: str) -> str:
         if found is not None:
             parts.append(text[last : found.start()])
             last = colon.end() + _headlines_after(text, colon.end())
+    parts.append(text[last:])
+    text = "".join(parts)
+    if "ire aussi " not in text and "oir aussi " not in text and "galement " not in text:
+        return text
+    parts, last = [], 0
+    for cue in _BARE_CUE.finditer(text):
+        if cue.start() >= last:
+            parts.append(text[last : cue.start()])
+            last = cue.end() + _headlines_after(text, cue.end())
     parts.append(text[last:])
     return "".join(parts)
 

@@ -127,3 +127,8 @@ def test_a_sentence_after_a_cue_is_kept_when_no_headline_precedes_it() -> None:
     assert clean_text("Lire aussi : Sida : les financements en chute Les dons baissent.") == (
         "Les dons baissent."
     )
+    # the cue without its colon, as some BBC Afrique bodies have it
+    bare = "Il pleut. Lire aussi Alerte au faux vaccin au Niger Le vaccin est un virus. Fin."
+    assert clean_text(bare) == "Il pleut. Le vaccin est un virus. Fin."
+    prose = "Il faut lire aussi le rapport. Voir également la carte."
+    assert clean_text(prose) == prose  # no capital after it: a sentence, not a cue
