@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from index.models import Article, content_hash
@@ -67,6 +67,7 @@ _NAVIGATION = re.compile(
 _NAVIGATION_WINDOW = 60
 #: "Lire aussi" with no colon, opening a sentence: "… la semaine dernière. Lire aussi Alerte au
 #: faux vaccin au Niger Le Noma, tueur silencieux…" (case kept: a capital starts the cue).
+_BARE_CUE_HINTS = ("ire aussi ", "oir aussi ", "galement ")  # a cheap test before the regex
 _BARE_CUE = re.compile(
     r"(?:^|(?<=[.!?»”\"]\s))(?:[AÀ] [Ll]ire|Lire|[AÀ] [Vv]oir|Voir) (?:aussi|[ée]galement)"
     r"(?: sur BBC [A-Z][a-z]+)?[ \t]+(?=[\"«“'A-ZÀ-Þ])"
@@ -175,25 +176,29 @@ def clean_text(text: str, furniture: Furniture | None = None) -> str:
 def _remove_navigation(text: str) -> str:
     """Delete each known cue (ending at a colon, or a bare "Lire aussi") and the linked
     headlines after it."""
-    parts: list[str] = []
-    last = 0
+    text = _cut(text, _colon_cues(text))
+    if any(hint in text for hint in _BARE_CUE_HINTS):
+        text = _cut(text, (cue.span() for cue in _BARE_CUE.finditer(text)))
+    return text
+
+
+def _colon_cues(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each ``NAVIGATION_CUES`` cue; only the text before a colon is searched."""
     for colon in re.finditer(":", text):
-        if colon.start() < last:
-            continue  # a colon inside headlines already removed
-        low = max(last, colon.start() - _NAVIGATION_WINDOW)
+        low = max(0, colon.start() - _NAVIGATION_WINDOW)
         found = _NAVIGATION.search(text, low, colon.end())
         if found is not None:
-            parts.append(text[last : found.start()])
-            last = colon.end() + _headlines_after(text, colon.end())
-    parts.append(text[last:])
-    text = "".join(parts)
-    if "ire aussi " not in text and "oir aussi " not in text and "galement " not in text:
-        return text
-    parts, last = [], 0
-    for cue in _BARE_CUE.finditer(text):
-        if cue.start() >= last:
-            parts.append(text[last : cue.start()])
-            last = cue.end() + _headlines_after(text, cue.end())
+            yield found.start(), colon.end()
+
+
+def _cut(text: str, cues: Iterable[tuple[int, int]]) -> str:
+    """``text`` without the cues and the headlines after each (cues inside those are skipped)."""
+    parts: list[str] = []
+    last = 0
+    for start, end in cues:
+        if start >= last:
+            parts.append(text[last:start])
+            last = end + _headlines_after(text, end)
     parts.append(text[last:])
     return "".join(parts)
 

@@ -563,12 +563,21 @@ def type_match(sentence: str, kind: AnswerType, question: str) -> float:
     found = new_spans(sentence, kind, question)
     if not found:
         return 0.0
-    if kind == "number" and money_asked(question):
-        return 1.0 if any(is_money(s) for s in found) else 0.5
-    noun = counted_noun(question) if kind == "number" else None
-    if noun is None or any(counts(s, noun) for s in found):
-        return 1.0
-    return 0.5
+    full = _full_matches(found, kind, question)
+    return 1.0 if full is None or full else 0.5
+
+
+def _full_matches(found: list[Span], kind: AnswerType, question: str) -> list[Span] | None:
+    """The spans that fully answer a question that wants a particular number: counts of X
+    for "how many X", sums for "how much did they pay". None when any span of ``kind`` does."""
+    if kind != "number":
+        return None
+    noun = counted_noun(question)
+    if noun is not None:
+        return [s for s in found if counts(s, noun)]
+    if money_asked(question):
+        return [s for s in found if is_money(s)]
+    return None
 
 
 def _prefix_covered(words: set[str], asked: set[str]) -> bool:
@@ -583,11 +592,8 @@ def best_span(
     if kind not in LEAD_TYPES:
         return None
     found = new_spans(sentence, kind, question)
-    noun = counted_noun(question) if kind == "number" else None
-    if noun is not None:  # "how many hours": a count of hours, when the sentence has one
-        found = [s for s in found if counts(s, noun)] or found
-    elif kind == "number" and money_asked(question):  # "how much did they pay": a sum
-        found = [s for s in found if is_money(s)] or found
+    # "how many hours": a count of hours, when the sentence has one; "how much": a sum
+    found = _full_matches(found, kind, question) or found
     if not found:
         return None
     if len(found) == 1:
