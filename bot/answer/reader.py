@@ -215,7 +215,11 @@ def split_article(
     texts = tuple(text[s:e] for s, e in spans)
     tokens = tuple(tuple(tokenize(t)) for t in texts)
     title_tokens = tuple(tokenize(title))
-    every = frozenset(tokenize(text)) | frozenset(title_tokens)
+    # The article's vocabulary: its sentences' tokens plus those of the text between them
+    # (short sentences, headings), rather than tokenising every sentence twice.
+    bounds = [0, *(edge for span in spans for edge in span), len(text)]
+    gaps = [text[a:b] for a, b in zip(bounds[::2], bounds[1::2], strict=True)]
+    every = frozenset(title_tokens).union(*tokens, *(tokenize(g) for g in gaps if g.strip()))
     return ArticleSentences(
         article_id, title, tuple(spans), texts, tokens, every, title_tokens,
         fold(f"{title}\n{text}"), tuple(fold(t) for t in texts), tuple(map(frozenset, tokens)),
