@@ -79,6 +79,30 @@ def test_the_span_to_lead_with_is_new_to_the_question_and_near_its_terms() -> No
 
 
 @pytest.mark.parametrize(
+    ("sentence", "place"),
+    [  # BBC Afrique sentences that answer "où…?" with no place preposition before the name
+        ("Des femmes enceintes qui travaillent dans les rizières de West Kiang, en Gambie, "
+         "restent dans les champs sous le chaud soleil pendant huit heures.", "West Kiang"),
+        ("Selon PortSEurope, la ferme commerciale de NP sera basée à l'intérieur des terres, "
+         "près du port de Las Palmas, dans les îles Canaries.", "port de Las Palmas"),
+        ("Selon PortSEurope, la ferme commerciale de NP sera basée à l'intérieur des terres, "
+         "près du port de Las Palmas, dans les îles Canaries.", "îles Canaries"),
+    ],
+)  # fmt: skip
+def test_a_place_is_found_after_a_geographic_noun_or_before_its_country(
+    sentence: str, place: str
+) -> None:
+    found = {s.text for s in spans(sentence, "place")}
+    assert place in found
+    assert type_match(sentence, "place", "Où a été menée l'étude ?") == 1.0
+
+
+def test_a_geographic_noun_before_lower_case_words_names_no_place() -> None:
+    sentence = "Il est revenu dans la ville de son enfance, au bord de la mer agitée."
+    assert spans(sentence, "place") == []
+
+
+@pytest.mark.parametrize(
     ("sentence", "question", "person"),
     [  # sentences of BBC Afrique articles, where a country or a journal sat in the lead's place
         ("La Russie a réagi aux propos du pape, a dit Maria Zakharova.",

@@ -504,16 +504,29 @@ def place_spans(sentence: str) -> list[Span]:
         # Any capitalised name ("person" or, after an article, "thing"); not a lower-case title.
         if span.text[:1].isupper() and _PLACE_PREPOSITION.search(sentence[: span.start]):
             out.append(Span(span.start, span.end, span.text, "place"))
-    # "l'océan Indien", "la mer Rouge": a lower-case geographic noun before the name.
-    for match in re.finditer(
-        r"\b(?:oc[ée]an|mer|lac|fleuve|golfe|r[ée]gion|province|ville|village|quartier|"
-        r"bidonville|d[ée]sert|mont|[îi]le|ocean|sea|lake|river|gulf|region|city)\s+"
-        rf"(?:de\s+|du\s+|d['’])?{_NAME_WORD}(?:\s+{_NAME_WORD})*",
-        sentence,
-        _FLAGS,
-    ):
-        out.append(Span(match.start(), match.end(), match.group(), "place"))
+    # "l'océan Indien", "le port de Las Palmas", "les îles Canaries": a geographic noun first;
+    # "les rizières de West Kiang, en Gambie": a name placed in a region or country after it.
+    for match in _GEOGRAPHIC_NAME.finditer(sentence):
+        out.append(_place(sentence, match.start(), match.end()))
+    for match in _NAME_THEN_PLACE.finditer(sentence):
+        out.append(_place(sentence, match.start(1), match.end(1)))
     return out
+
+
+def _place(sentence: str, start: int, end: int) -> Span:
+    text = sentence[start:end].rstrip(".,;:")
+    return Span(start, start + len(text), text, "place")
+
+
+_GEOGRAPHIC_NAME = re.compile(  # case-sensitive names after case-insensitive nouns
+    r"\b(?i:oc[ée]an|mer|lac|fleuve|golfe|r[ée]gion|province|ville|village|quartier|"
+    r"bidonville|d[ée]sert|mont|[îi]les?|archipel|port|district|commune|d[ée]partement|"
+    r"ocean|sea|lake|river|gulf|region|city|islands?|county)\s+"
+    rf"(?i:de\s+|du\s+|d['’]|of\s+)?{_NAME_WORD}(?:\s+{_NAME_WORD})*"
+)
+_NAME_THEN_PLACE = re.compile(
+    rf"({_NAME_WORD}(?:\s+{_NAME_WORD})*),\s+(?:en|au|aux|dans\s+l[ae]s?|in)\s+{_NAME_WORD}"
+)
 
 
 def spans(sentence: str, kind: AnswerType) -> list[Span]:
