@@ -67,6 +67,22 @@ def test_spans_of_each_type_are_verbatim_slices() -> None:
     assert "Maldives" in places and "océan Indien" in places
 
 
+@pytest.mark.parametrize(
+    ("sentence", "dates"),
+    [
+        ("En mai, une chute lors des Quatre Jours de Dunkerque lui cause une entorse.", ["En mai"]),
+        ("La population n'a retrouvé son niveau qu'au 17ème siècle.", ["17ème siècle"]),
+        ("Au XIXe siècle, la ville s'étend jusqu'au fleuve.", ["XIXe siècle"]),
+        ("Prices may rise in May, the minister said.", ["in May"]),
+        ("L'ambassadeur a été expulsé en janvier 2022.", ["janvier 2022"]),  # as before
+        ("Il a dit qu'il se pourrait que les prix montent.", []),
+        ("Les événements de mai 68 restent dans les mémoires.", []),
+    ],
+)  # fmt: skip
+def test_a_month_said_alone_and_a_century_are_dates(sentence: str, dates: list[str]) -> None:
+    assert [s.text for s in spans(sentence, "date")] == dates
+
+
 def test_the_span_to_lead_with_is_new_to_the_question_and_near_its_terms() -> None:
     sentence = "Fondée en 1998, la commission est présidée depuis le 3 mars 2021 par Amina Diallo."
     who = best_span(sentence, "person", "Who chairs the commission?")

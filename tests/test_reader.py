@@ -159,6 +159,21 @@ def test_a_year_the_corpus_contradicts_is_refused_with_closest_articles(
     check_invariants(reply.text, reply.citations, abstained=True)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [  # the article says the company apologised, and never when
+        "When did the company apologise to its WhatsApp users for the outage?",
+        "Quand l'entreprise a-t-elle présenté ses excuses aux utilisateurs de WhatsApp ?",
+    ],
+)
+def test_a_when_question_whose_quotes_hold_no_date_is_refused(
+    service: AnswerService, question: str
+) -> None:
+    reply = service.answer(question)
+    assert reply.abstained, reply.text
+    check_invariants(reply.text, reply.citations, abstained=True)
+
+
 def test_the_rank_model_fit_puts_the_answering_sentence_first() -> None:
     """The listwise fit (scripts/fit_reader.py) learns which feature marks the answer within a
     question, although a question-wide feature differs more between questions."""

@@ -144,7 +144,12 @@ _DAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wedn
     "thursday|friday|saturday|sunday"  # fmt: skip
 _YEAR = r"(?:1[0-9]|20)\d{2}"
 _DATE = re.compile(
-    rf"\b(?:\d{{4}}-\d{{2}}(?:-\d{{2}})?"
+    # "en mai", "fin juin", "in May": a month said alone, when no day or year follows it
+    rf"\b(?:(?:(?:en|in|au\s+mois\s+de|d[ée]but|fin|early|late)\s+|mi-|mid-)"
+    rf"(?:{_MONTHS})\b(?!\s+\d)"
+    # "au XVIIe siècle", "17ème siècle", "the 17th century"
+    rf"|(?:[XVI]{{1,5}}|\d{{1,2}})(?:e|è|ème|eme|th|st|nd|rd)\s+(?:si[èe]cle|century)"
+    rf"|\d{{4}}-\d{{2}}(?:-\d{{2}})?"
     rf"|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
     # "March 10th" or "March 10, 2020", never "March 10 people"
     rf"|(?:{_MONTHS})\s+\d{{1,2}}(?:(?:st|nd|rd|th)\b(?:,?\s+{_YEAR}\b)?|,?\s+{_YEAR}\b)"

@@ -509,6 +509,17 @@ def choose(reading: Reading) -> list[Candidate]:
     return chosen
 
 
+def tells_when(question: str, reading: Reading, chosen: Sequence[Candidate]) -> bool:
+    """False when a "when" question's quoted sentences hold no time that the question does not
+    already give: quotes about the right people with no date ("When did Elon Musk rename
+    Twitter?") do not answer it, so newsbot refuses, as it does for a year the article lacks."""
+    from bot.answer.answer_types import new_spans
+
+    if reading.answer_type != "date":
+        return True
+    return any(new_spans(c.text, "date", question) for c in chosen)
+
+
 def lead(
     question: str, reading: Reading, chosen: Sequence[Candidate], tokenize: Tokenize
 ) -> str | None:

@@ -19,7 +19,16 @@ from bot.answer.extract import ScoredSentence
 from bot.answer.messages import Messages, messages_for
 from bot.answer.models import Answer, Citation
 from bot.answer.more import more_sources
-from bot.answer.reader import ArticleCache, ArticleSentences, Candidate, Reading, choose, lead, read
+from bot.answer.reader import (
+    ArticleCache,
+    ArticleSentences,
+    Candidate,
+    Reading,
+    choose,
+    lead,
+    read,
+    tells_when,
+)
 from index.embedding import Embedder
 from index.models import ArticleMeta, Hit, SearchFilters
 from index.retrieval import Retriever
@@ -137,11 +146,15 @@ class AnswerService:
             )
         ranked_ids = list(dict.fromkeys(hit.chunk.article_id for hit in hits))
         sentences = [_scored(c, reading) for c in reading.candidates]
-        if not reading.candidates or reading.answerable < self.options.abstain_threshold:
+        chosen = choose(reading)
+        if (
+            not chosen
+            or reading.answerable < self.options.abstain_threshold
+            or not tells_when(prepared.text, reading, chosen)
+        ):
             closest = _closest_matches(hits[:top_k], sentences)
             answer = Answer(question, messages.language, messages.no_answer, closest, True)
         else:
-            chosen = choose(reading)
             text, citations = _compose(question, reading, chosen, hits, messages, retriever)
             answer = Answer(question, messages.language, text, citations, abstained=False)
         answer.retrieved_article_ids = ranked_ids
