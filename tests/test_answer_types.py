@@ -43,6 +43,8 @@ from index.text import fold
         ("C'est quoi le nom de la start-up ?", "thing"),
         ("Why was the canal blocked?", "reason"),
         ("Pourquoi le match a-t-il été suspendu ?", "reason"),
+        ("Que faire pour se protéger du soleil quand on a la peau claire ?", "reason"),  # advice
+        ("What should people do when the alarm sounds?", "reason"),
         ("Tell me about the canal", "other"),
     ],
 )

@@ -90,7 +90,9 @@ _PERSON_Q = re.compile(
 )
 _REASON_Q = re.compile(
     r"\b(why|for what reason|how come|how did|how does|how do|how was|how were|how is|how are|"
-    r"pourquoi|pour quelle raison|comment (?!s'appel|s’appel|se nomm|nomme|appelle))",
+    r"pourquoi|pour quelle raison|comment (?!s'appel|s’appel|se nomm|nomme|appelle)|"
+    r"que faire|que (?:doit-on|faut-il) faire|qu['’]est-ce qu['’](?:il faut|on doit) faire|"
+    r"what (?:should|can|could|must) (?:i|we|you|one|people|they) do|what to do)",
     _FLAGS,
 )
 _THING_Q = re.compile(
