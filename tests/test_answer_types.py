@@ -11,6 +11,7 @@ from bot.answer.answer_types import (
     constraints,
     found_share,
     money_asked,
+    noun_spans,
     spans,
     type_match,
 )
@@ -223,3 +224,24 @@ def test_the_noun_a_which_question_asks_for_is_found_with_its_translation(
 ) -> None:
     assert noun in asked_nouns(question, language)
     assert asked_nouns("What did the minister say?", "en") == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "sentence"),
+    [  # BBC Afrique sentences naming the head of an organisation a question asks about
+        ("Who's the boss of Mura Technology?", "en",
+         "C'est un peu comme la cuisine, explique Steve Mahon, directeur général de Mura."),
+        ("Who heads Marketers for an Open Web?", "en",
+         "A regarder : Le directeur James Rosewell explique que Google n'a pas promis."),
+        ("Qui doit présider le Conseil national de transition ?", "fr",
+         "Il sera présidé par l'ancien chef d'Etat Henri Konan Bédié."),
+    ],
+)  # fmt: skip
+def test_a_who_question_about_a_role_finds_the_name_beside_the_role_noun(
+    question: str, language: str, sentence: str
+) -> None:
+    nouns = asked_nouns(question, language)
+    assert noun_spans(sentence, "person", question, nouns) == 1.0
+    # The same sentence without the role noun next to the name does not count.
+    bare = "C'est un peu comme la cuisine, explique Steve Mahon à la BBC."
+    assert noun_spans(bare, "person", question, nouns) == 0.0

@@ -255,14 +255,28 @@ def is_money(span: Span) -> bool:
 #: Where a question names the kind of thing it asks for: "which *city*", "quel *stade*", "the
 #: name of the *start-up*", "who is the *spokesman*", "qui est le *porte-parole*".
 _ASKED = re.compile(
-    r"\b(?:which|what(?:'s|’s|\s+(?:is|was|are|were))?(?:\s+(?:the|an?))?|who\s+(?:is|was)\s+the|"
+    r"\b(?:which|what(?:'s|’s|\s+(?:is|was|are|were))?(?:\s+(?:the|an?))?|"
+    r"who(?:'s|’s|\s+is|\s+was)\s+the|"
     r"name\s+of\s+the|quel(?:le)?s?(?:\s+(?:est|était|etait|sont)\s+l[ea'’]s?)?|"
     r"qui\s+(?:est|était|etait)\s+l[ea'’]|nom\s+d[eu]\s+(?:la\s+|l['’])?|s['’]appel(?:le|ait)\s+l[ea'’])"
     r"\s*([^\W\d_][\w-]+)(?:\s+([^\W\d_][\w-]+))?",
     _FLAGS,
 )
-#: Characters between an asked noun and the span after it ("opération appelée Minusma").
+#: Characters between an asked noun and the span after it ("opération appelée Minusma"), or
+#: between a name and the noun in apposition after it ("Steve Mahon, directeur").
 NOUN_SPAN_CHARS = 40
+APPOSITION_CHARS = 3
+#: "Who heads / runs / chairs X" asks for the noun a sentence names X's head with.
+_ROLE_OF_VERB = {
+    "heads": "boss", "leads": "leader", "runs": "boss", "chairs": "chair", "directs": "boss",
+    "founded": "founder", "dirige": "dirigeant", "preside": "president", "presidera": "president",
+    "presider": "president", "fonde": "fondateur",
+}  # fmt: skip
+_ROLE_VERB = re.compile(
+    r"\b(?:who|qui)\s+(?:(?:will|doit|va|devrait|a|avait|has|had)\s+)?"
+    r"(heads|leads|runs|chairs|directs|founded|dirige|préside|présidera|présider|fondé)\b",
+    _FLAGS,
+)
 _NAMED_KINDS: frozenset[AnswerType] = frozenset({"person", "place", "thing"})
 _WORD = re.compile(r"\w+")
 _NOT_ASKED = frozenset(
@@ -281,6 +295,10 @@ def asked_nouns(question: str, language: str = "") -> tuple[str, ...]:
     the noun next to it ("au stade Al Bayt", "une opération appelée Minusma"). An English
     noun may follow a capitalised adjective ("which Chinese city"): both are kept."""
     out: list[str] = []
+    role = _ROLE_VERB.search(question)  # "who heads X" asks for X's head
+    if role is not None:
+        noun = _ROLE_OF_VERB[fold(role.group(1))]
+        out.extend([noun, *(_singular(t) for t in translations(noun, language))])
     for match in _ASKED.finditer(question):
         first, second = match.groups()
         words = [first]
@@ -294,15 +312,23 @@ def asked_nouns(question: str, language: str = "") -> tuple[str, ...]:
 
 
 def noun_spans(sentence: str, kind: AnswerType, question: str, nouns: Sequence[str]) -> float:
-    """1 when a new span follows an asked noun in ``sentence`` within ``NOUN_SPAN_CHARS``:
-    for the kinds that are names, any new capitalised name ("au stade [Al Bayt]" has no place
+    """1 when a new span follows an asked noun in ``sentence`` within ``NOUN_SPAN_CHARS``, or
+    stands in apposition just before it ("Steve Mahon, directeur général de Mura"): for the
+    kinds that are names, any new capitalised name ("au stade [Al Bayt]" has no place
     preposition before the name), else a new span of ``kind``."""
     stems = tuple(n[:5] for n in nouns)
-    spots = [m.end() for m in _WORD.finditer(sentence) if fold(m.group()).startswith(stems)]
+    spots = [m.span() for m in _WORD.finditer(sentence) if fold(m.group()).startswith(stems)]
     if not spots:
         return 0.0
     found = new_spans(sentence, "thing" if kind in _NAMED_KINDS else kind, question)
-    return float(any(0 <= span.start - end <= NOUN_SPAN_CHARS for end in spots for span in found))
+    return float(
+        any(
+            0 <= span.start - end <= NOUN_SPAN_CHARS
+            or (kind == "person" and 0 <= start - span.end <= APPOSITION_CHARS)
+            for start, end in spots
+            for span in found
+        )
+    )
 
 
 def noun_pattern(nouns: Sequence[str]) -> re.Pattern[str] | None:
@@ -313,7 +339,8 @@ def noun_pattern(nouns: Sequence[str]) -> re.Pattern[str] | None:
 
 
 def _singular(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith(("s", "x")) else word
+    plural = len(word) > 3 and word.endswith(("s", "x")) and not word.endswith("ss")  # "boss"
+    return word[:-1] if plural else word
 
 
 def counts(span: Span, noun: str) -> bool:
