@@ -245,3 +245,20 @@ def test_a_who_question_about_a_role_finds_the_name_beside_the_role_noun(
     # The same sentence without the role noun next to the name does not count.
     bare = "C'est un peu comme la cuisine, explique Steve Mahon à la BBC."
     assert noun_spans(bare, "person", question, nouns) == 0.0
+
+
+def test_a_number_word_is_a_whole_word_and_keeps_its_count_after_an_article() -> None:
+    # A BBC Afrique quote: "une centaine de fractures" answers "how many fractures", and the
+    # "cent" inside "centaine" or "centenaire" is not a number of its own.
+    sentence = (
+        "En tout, j'ai subi une dizaine de chirurgies et ma mère dit que j'ai déjà subi une "
+        "centaine de fractures, raconte l'élève, fille d'un centenaire."
+    )
+    assert [s.text for s in spans(sentence, "number")] == [
+        "dizaine de chirurgies",
+        "centaine de fractures",
+    ]
+    question = "How many fractures has Beatriz Fernandes da Silva had?"
+    assert type_match(sentence, "number", question) == 1.0
+    lead = best_span(sentence, "number", question)
+    assert lead is not None and lead.text == "centaine de fractures"

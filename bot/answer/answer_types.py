@@ -168,11 +168,12 @@ _UNIT = (
     r"|\s+(?:de\s+|d['’]\s*|of\s+)?[^\W\d_][\w'’-]*)?"
 )
 _NUMBER = re.compile(
-    rf"(?:[$€£]\s?)?\b(?:{_NUMERAL}|(?:{_NUMBER_WORDS})(?:[\s-]+(?:{_NUMBER_WORDS}|et))*)"
+    rf"(?:[$€£]\s?)?\b(?:{_NUMERAL}|(?:{_NUMBER_WORDS})\b(?:[\s-]+(?:(?:{_NUMBER_WORDS})\b|et\b))*)"
     rf"{_MULTIPLIER}{_UNIT}",
     _FLAGS,
 )
 _ARTICLE_WORDS = frozenset({"un", "une", "one"})  # "un homme" is rarely a count
+_NUMBER_WORD = re.compile(f"(?:{_NUMBER_WORDS})", _FLAGS)
 
 
 def number_spans(sentence: str) -> list[Span]:
@@ -180,12 +181,16 @@ def number_spans(sentence: str) -> list[Span]:
     out: list[Span] = []
     for match in _NUMBER.finditer(sentence):
         text = match.group().rstrip(" ,.")
-        head = fold(text.split()[0]) if text.split() else ""
-        if head in _ARTICLE_WORDS:
-            continue
+        start = match.start()
+        words = text.split()
+        if words and fold(words[0]) in _ARTICLE_WORDS:
+            if len(words) < 2 or not _NUMBER_WORD.fullmatch(fold(words[1])):
+                continue
+            cut = text.index(words[1], len(words[0]))  # "une centaine de fractures"
+            text, start = text[cut:], start + cut
         if not any(ch.isdigit() for ch in text) and len(text.split()) < 2:
             continue  # a bare number word without a counted noun ("deux") says little
-        out.append(Span(match.start(), match.start() + len(text), text, "number"))
+        out.append(Span(start, start + len(text), text, "number"))
     return out
 
 
