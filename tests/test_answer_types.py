@@ -177,6 +177,8 @@ def test_a_question_about_money_wants_a_sum_not_another_number() -> None:
     assert money_asked("Quel est le montant de l'amende ?")
     assert not money_asked("How much of the forest was lost?")
     assert not money_asked("L'Algérie a gagné combien de places au classement ?")  # a count
+    # "soldats" is not "sold"
+    assert not money_asked("Sur les 12 000 soldats retirés, combien rentrent aux États-Unis ?")
 
 
 def test_constraints_are_the_years_figures_and_names_a_question_pins_down() -> None:
@@ -262,3 +264,29 @@ def test_a_number_word_is_a_whole_word_and_keeps_its_count_after_an_article() ->
     assert type_match(sentence, "number", question) == 1.0
     lead = best_span(sentence, "number", question)
     assert lead is not None and lead.text == "centaine de fractures"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What share of the vote did Alassane Ouattara officially get in 2020?",
+        "Quel pourcentage des voix Alassane Ouattara a-t-il obtenu en 2020 ?",
+        "Quelle part des voix a obtenu Alassane Ouattara ?",
+    ],
+)
+def test_a_share_question_wants_a_percentage(question: str) -> None:
+    assert classify(question) == "number"
+    sentence = "Alassane Ouattara, 78 ans, a obtenu 94,27 % des voix selon la commission."
+    lead = best_span(sentence, "number", question)
+    assert lead is not None and lead.text == "94,27 %"
+    assert type_match("Alassane Ouattara a 78 ans.", "number", question) == 0.5
+
+
+def test_no_lead_is_better_than_a_number_of_another_kind() -> None:
+    # "20 ans" would be a wrong first word for a count of fractures or for a sum paid.
+    sentence = (
+        "Depuis qu'elle est bébé, l'étudiante, aujourd'hui âgée de 20 ans, doit faire attention."
+    )
+    assert best_span(sentence, "number", "How many fractures has she had?") is None
+    assert best_span(sentence, "number", "How much did Chelsea pay Rennes?") is None
+    assert best_span(sentence, "number", "Quel âge a l'étudiante ?") is not None

@@ -45,13 +45,14 @@ _DATE_Q = re.compile(
 _QUANTITY_FR = (
     r"(budget|population|audience|superficie|surface|altitude|co[ûu]t|salaire|effectif|taux|"
     r"vitesse|poids|capacit[ée]|temp[ée]rature|dur[ée]e|distance|taille|hauteur|longueur|"
-    r"profondeur|largeur|montant|prix|nombre|pourcentage|chiffre d'affaires|densit[ée]|"
+    r"profondeur|largeur|montant|prix|nombre|pourcentage|proportion|part|chiffre d'affaires|"
+    r"densit[ée]|"
     r"diam[èe]tre|masse|volume|rayon|[âa]ge|score|revenu|dette|esp[ée]rance de vie|PIB)"
 )
 _QUANTITY_EN = (
     r"(budget|population|audience|area|altitude|elevation|cost|salary|rate|speed|weight|"
     r"capacity|temperature|duration|distance|size|height|length|depth|width|amount|price|"
-    r"number|percentage|revenue|density|diameter|mass|volume|radius|age|score|"
+    r"number|percentage|proportion|share|revenue|density|diameter|mass|volume|radius|age|score|"
     r"death toll|toll|debt|life expectancy|GDP)"
 )
 _ADJECTIVE = r"[^\W\d_]+"  # "le nouveau budget", "the total area"
@@ -225,7 +226,7 @@ _MONEY_Q = re.compile(
     _FLAGS,
 )
 _MONEY_CUE = re.compile(
-    r"\b(?:pay|paid|cost|co[uû]t|spen[dt]|earn|worth|fund|invest|raise|sold|sell|buy|bought|"
+    r"\b(?:pay|paid|cost|co[uû]t|spen[dt]|earn|worth|fund|invest|raise|sold\b|sell|buy|bought|"
     r"charge|fine[ds]?|owe|borrow|lend|loan|price|prix|fee|salar|budget|compensat|donat|money|"
     r"pa[iy]e|payer|pay[ée]|vers[eé]|verser|d[ée]pens|gagn|va(?:ut|lait)|lev[ée]|vend|achet|"
     r"pr[êe]t|emprunt|amende|touch|re[cç]u|financ|d[ée]bours|montant|somme|argent)",
@@ -255,6 +256,24 @@ def money_asked(question: str) -> bool:
 
 def is_money(span: Span) -> bool:
     return _CURRENCY.search(span.text) is not None
+
+
+#: "What share of the vote…", "quel pourcentage des voix…": a share, so a percentage answers.
+_SHARE_Q = re.compile(
+    r"\b(?:(?:what|which)\s+(?:share|percentage|proportion|percent)|how\s+many\s+per\s?cent|"
+    r"quel(?:le)?\s+(?:(?:est|[ée]tait)\s+(?:le|la)\s+)?(?:part|pourcentage|proportion)|"
+    r"combien\s+de\s+pour\s?cent)\b",
+    _FLAGS,
+)
+_PERCENT = re.compile(r"%|\b(?:pour\s?cent|per\s?cent|percent)\b", _FLAGS)
+
+
+def share_asked(question: str) -> bool:
+    return _SHARE_Q.search(question) is not None
+
+
+def is_share(span: Span) -> bool:
+    return _PERCENT.search(span.text) is not None
 
 
 #: Where a question names the kind of thing it asks for: "which *city*", "quel *stade*", "the
@@ -624,6 +643,8 @@ def _full_matches(found: list[Span], kind: AnswerType, question: str) -> list[Sp
         return [s for s in found if counts(s, noun)]
     if money_asked(question):
         return [s for s in found if is_money(s)]
+    if share_asked(question):
+        return [s for s in found if is_share(s)]
     return None
 
 
@@ -639,8 +660,11 @@ def best_span(
     if kind not in LEAD_TYPES:
         return None
     found = new_spans(sentence, kind, question)
-    # "how many hours": a count of hours, when the sentence has one; "how much": a sum
-    found = _full_matches(found, kind, question) or found
+    # "how many hours" leads with a count of hours, "how much" with a sum, "what share" with a
+    # percentage, or not at all: "20 ans" is a wrong first word for "how many fractures"
+    full = _full_matches(found, kind, question)
+    if full is not None:
+        found = full
     if not found:
         return None
     if len(found) == 1:
