@@ -290,3 +290,14 @@ def test_no_lead_is_better_than_a_number_of_another_kind() -> None:
     assert best_span(sentence, "number", "How many fractures has she had?") is None
     assert best_span(sentence, "number", "How much did Chelsea pay Rennes?") is None
     assert best_span(sentence, "number", "Quel âge a l'étudiante ?") is not None
+
+
+def test_a_name_in_apposition_before_the_asked_noun_counts_for_a_which_question() -> None:
+    question = "C'est quoi le nom de la start-up de Jeremiah Thoronka en Sierra Leone ?"
+    nouns = asked_nouns(question, "fr")
+    sentence = (
+        "Thoronka a fondé Optim Energy, une start-up innovante qui utilise l'énergie cinétique."
+    )
+    assert noun_spans(sentence, "thing", question, nouns) == 1.0
+    far = "Optim Energy a grandi vite et il dit que sa start-up est innovante."
+    assert noun_spans(far, "thing", question, nouns) == 0.0

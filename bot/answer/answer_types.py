@@ -286,10 +286,10 @@ _ASKED = re.compile(
     r"\s*([^\W\d_][\w-]+)(?:\s+([^\W\d_][\w-]+))?",
     _FLAGS,
 )
-#: Characters between an asked noun and the span after it ("opération appelée Minusma"), or
-#: between a name and the noun in apposition after it ("Steve Mahon, directeur").
+#: Characters between an asked noun and the span after it ("opération appelée Minusma").
 NOUN_SPAN_CHARS = 40
-APPOSITION_CHARS = 3
+#: What stands between a name and the noun in apposition after it: "Optim Energy, une start-up".
+_APPOSITION = re.compile(r"\s*[,–-]\s*(?:(?:un|une|le|la|les|a|an|the)\s+|l['’])?", _FLAGS)
 #: "Who heads / runs / chairs X" asks for the noun a sentence names X's head with.
 _ROLE_OF_VERB = {
     "heads": "boss", "leads": "leader", "runs": "boss", "chairs": "chair", "directs": "boss",
@@ -348,7 +348,7 @@ def noun_spans(sentence: str, kind: AnswerType, question: str, nouns: Sequence[s
     return float(
         any(
             0 <= span.start - end <= NOUN_SPAN_CHARS
-            or (kind == "person" and 0 <= start - span.end <= APPOSITION_CHARS)
+            or (start >= span.end and _APPOSITION.fullmatch(sentence, span.end, start))
             for start, end in spots
             for span in found
         )
