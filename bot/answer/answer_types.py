@@ -268,7 +268,9 @@ _SHARE_Q = re.compile(
 _PERCENT = re.compile(r"%|\b(?:pour\s?cent|per\s?cent|percent)\b", _FLAGS)
 
 
+@lru_cache(maxsize=1024)
 def share_asked(question: str) -> bool:
+    """Whether ``question`` asks for a share, which a percentage answers."""
     return _SHARE_Q.search(question) is not None
 
 
