@@ -11,6 +11,7 @@ from bot.answer.answer_types import (
     constraints,
     found_share,
     money_asked,
+    noun_span,
     noun_spans,
     spans,
     type_match,
@@ -301,3 +302,16 @@ def test_a_name_in_apposition_before_the_asked_noun_counts_for_a_which_question(
     assert noun_spans(sentence, "thing", question, nouns) == 1.0
     far = "Optim Energy a grandi vite et il dit que sa start-up est innovante."
     assert noun_spans(far, "thing", question, nouns) == 0.0
+
+
+def test_the_span_beside_the_asked_noun_is_a_person_first_for_a_person_question() -> None:
+    question = "Quel président est accusé d'avoir aidé le prophète Shepherd Bushiri à fuir ?"
+    sentence = (
+        "Le gouvernement sud-africain dit avoir contacté le président du Malawi, Lazarus "
+        "Chakwera, pour obtenir le retour du prophète."
+    )
+    span = noun_span(sentence, "person", question, asked_nouns(question, "fr"))
+    assert span is not None and span.text == "Lazarus Chakwera"
+    # As a named thing, the first name after the noun is the country.
+    thing = noun_span(sentence, "thing", question, asked_nouns(question, "fr"))
+    assert thing is not None and thing.text == "Malawi"

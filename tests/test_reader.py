@@ -275,3 +275,25 @@ def test_an_answer_inside_an_over_long_sentence_is_still_quotable() -> None:
     assert all(text[s:e] == t for (s, e), t in zip(article.spans, article.texts, strict=True))
     assert any("Christopher Wren" in t for t in article.texts)
     assert sum(len(t) for t in article.texts) >= len(run_on) - 20  # nothing of it dropped
+
+
+def test_a_which_question_leads_with_the_name_beside_its_noun_not_the_best_quote_s_name() -> None:
+    """news-dev-012's shape: the best quote names a city, the second names the start-up."""
+    import numpy as np
+
+    from bot.answer.reader import Candidate, Reading, lead
+
+    question = "C'est quoi le nom de la start-up de Jeremiah Thoronka en Sierra Leone ?"
+    texts = [
+        "Jeremiah Thoronka a commencé à développer le dispositif alors qu'il était à "
+        "l'université de Kigali, au Rwanda, à 17 ans.",
+        "Lorsqu'il avait 17 ans, Thoronka a fondé Optim Energy, une start-up innovante.",
+    ]
+    chosen = [
+        Candidate("a", 0, i, 0, len(t), t, np.zeros(1), score=2.0 - i) for i, t in enumerate(texts)
+    ]
+    reading = Reading("thing", chosen, 0.9, {}, "fr")
+    assert lead(question, reading, chosen, lambda t: t.split()) == "Optim Energy"
+    # Without an asked noun the best quote's own span still leads.
+    plain = "Où Jeremiah Thoronka a-t-il développé le dispositif ?"
+    assert lead(plain, Reading("place", chosen, 0.9, {}, "fr"), chosen, str.split) == "Kigali"

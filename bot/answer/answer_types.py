@@ -303,7 +303,7 @@ _ROLE_VERB = re.compile(
     r"(heads|leads|runs|chairs|directs|founded|dirige|préside|présidera|présider|fondé)\b",
     _FLAGS,
 )
-_NAMED_KINDS: frozenset[AnswerType] = frozenset({"person", "place", "thing"})
+NAMED_KINDS: frozenset[AnswerType] = frozenset({"person", "place", "thing"})
 _WORD = re.compile(r"\w+")
 _NOT_ASKED = frozenset(
     fold(w)
@@ -338,22 +338,32 @@ def asked_nouns(question: str, language: str = "") -> tuple[str, ...]:
 
 
 def noun_spans(sentence: str, kind: AnswerType, question: str, nouns: Sequence[str]) -> float:
-    """1 when a new span follows an asked noun in ``sentence`` within ``NOUN_SPAN_CHARS``, or
-    stands in apposition just before it ("Steve Mahon, directeur général de Mura"): for the
-    kinds that are names, any new capitalised name ("au stade [Al Bayt]" has no place
-    preposition before the name), else a new span of ``kind``."""
+    """1 when ``sentence`` holds a ``noun_span``, else 0 (the reader's feature)."""
+    return float(noun_span(sentence, kind, question, nouns) is not None)
+
+
+def noun_span(sentence: str, kind: AnswerType, question: str, nouns: Sequence[str]) -> Span | None:
+    """The first new span that follows an asked noun in ``sentence`` within
+    ``NOUN_SPAN_CHARS``, or stands in apposition just before it ("Steve Mahon, directeur
+    général de Mura"): for the kinds that are names, any new capitalised name ("au stade [Al
+    Bayt]" has no place preposition before the name), else a new span of ``kind``."""
     stems = tuple(n[:5] for n in nouns)
     spots = [m.span() for m in _WORD.finditer(sentence) if fold(m.group()).startswith(stems)]
     if not spots:
-        return 0.0
-    found = new_spans(sentence, "thing" if kind in _NAMED_KINDS else kind, question)
-    return float(
-        any(
-            0 <= span.start - end <= NOUN_SPAN_CHARS
-            or (start >= span.end and _APPOSITION.fullmatch(sentence, span.end, start))
-            for start, end in spots
+        return None
+    found = new_spans(sentence, "thing" if kind in NAMED_KINDS else kind, question)
+    if kind in ("person", "place"):  # "le président du Malawi, Lazarus Chakwera": the person
+        wanted = {(s.start, s.end) for s in spans(sentence, kind)}
+        found.sort(key=lambda s: (s.start, s.end) not in wanted)
+    return next(
+        (
+            span
             for span in found
-        )
+            for start, end in spots
+            if 0 <= span.start - end <= NOUN_SPAN_CHARS
+            or (start >= span.end and _APPOSITION.fullmatch(sentence, span.end, start))
+        ),
+        None,
     )
 
 

@@ -35,6 +35,7 @@ import numpy as np
 
 from bot.answer.answer_types import (
     LEAD_TYPES,
+    NAMED_KINDS,
     AnswerType,
     asked_nouns,
     classify,
@@ -296,6 +297,7 @@ class Reading:
     candidates: list[Candidate]  # best first
     answerable: float  # probability that the corpus answers the question
     articles: dict[str, ArticleSentences]
+    language: str = ""  # the question's
 
 
 def article_order(hits: Sequence[Hit], limit: int = READ_ARTICLES) -> list[str]:
@@ -482,7 +484,7 @@ def read(
     missing = FEATURES.index("year_missing")
     found = [c for c in found if c.features[missing] == 0.0]
     ranked = rank(found, models)
-    return Reading(kind, ranked, answerable(ranked, models), articles)
+    return Reading(kind, ranked, answerable(ranked, models), articles, question_language)
 
 
 #: A second sentence is quoted unless the rank model gives it under this share of the first's
@@ -523,11 +525,20 @@ def tells_when(question: str, reading: Reading, chosen: Sequence[Candidate]) -> 
 def lead(
     question: str, reading: Reading, chosen: Sequence[Candidate], tokenize: Tokenize
 ) -> str | None:
-    """The answer span to open the reply with, from the best quoted sentence that has one."""
-    from bot.answer.answer_types import best_span
+    """The answer span to open the reply with: the name beside the noun a "which X" question
+    asks for in a quoted sentence ("Optim Energy, une start-up"), else a span of the wanted
+    kind from the best quoted sentence that has one."""
+    from bot.answer.answer_types import best_span, noun_span
 
+    by_score = sorted(chosen, key=lambda c: -c.score)
+    nouns = asked_nouns(question, reading.language)
+    if nouns and reading.answer_type in NAMED_KINDS:
+        for cand in by_score:
+            beside = noun_span(cand.text, reading.answer_type, question, nouns)
+            if beside is not None:
+                return beside.text
     anchors = [fold(w) for w in re.findall(r"\w+", question) if len(w) > 3]
-    for cand in sorted(chosen, key=lambda c: -c.score):
+    for cand in by_score:
         span = best_span(cand.text, reading.answer_type, question, anchors)
         if span is not None:
             return span.text
