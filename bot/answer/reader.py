@@ -38,10 +38,13 @@ from bot.answer.answer_types import (
     NAMED_KINDS,
     AnswerType,
     asked_nouns,
+    best_span,
     classify,
     constraints,
     found_share,
+    new_spans,
     noun_pattern,
+    noun_span,
     noun_spans,
     type_match,
 )
@@ -515,8 +518,6 @@ def tells_when(question: str, reading: Reading, chosen: Sequence[Candidate]) -> 
     """False when a "when" question's quoted sentences hold no time that the question does not
     already give: quotes about the right people with no date ("When did Elon Musk rename
     Twitter?") do not answer it, so newsbot refuses, as it does for a year the article lacks."""
-    from bot.answer.answer_types import new_spans
-
     if reading.answer_type != "date":
         return True
     return any(new_spans(c.text, "date", question) for c in chosen)
@@ -528,8 +529,6 @@ def lead(
     """The answer span to open the reply with: the name beside the noun a "which X" question
     asks for in a quoted sentence ("Optim Energy, une start-up"), else a span of the wanted
     kind from the best quoted sentence that has one."""
-    from bot.answer.answer_types import best_span, noun_span
-
     by_score = sorted(chosen, key=lambda c: -c.score)
     nouns = asked_nouns(question, reading.language)
     if nouns and reading.answer_type in NAMED_KINDS:
