@@ -132,6 +132,18 @@ class MetaDB:
             for cid, aid, start, end, title, text in rows
         }
 
+    def chunk_articles(self, ids: Iterable[int]) -> dict[int, str]:
+        """Chunk id → article id, without the text: ranking needs only whose chunk it is."""
+        wanted = list(dict.fromkeys(int(i) for i in ids))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT id, article_id FROM chunks WHERE id IN ({marks})", wanted
+            ).fetchall()
+        return dict(rows)
+
     def all_chunks(self) -> Iterator[Chunk]:
         """Chunks in a stable order, for rebuilding the lexical index."""
         with self._lock:

@@ -35,7 +35,7 @@ from index.crosslingual import grouped_terms, members, term_groups
 from index.embedding import Embedder
 from index.fusion import fuse_scores, zscores
 from index.language import detect_language
-from index.models import ArticleMeta, Chunk, Hit, SearchFilters
+from index.models import ArticleMeta, Hit, SearchFilters
 from index.query import PreparedQuestion
 
 if TYPE_CHECKING:
@@ -161,10 +161,10 @@ class Retriever:
         cands = self._both_scores(qvec, scores, dense, lexical)
         if not cands:
             return []
-        chunks = self.index.db.chunks(c.chunk_id for c in cands)
-        metas = self.index.db.articles({c.article_id for c in chunks.values()})
+        owners = self.index.db.chunk_articles(c.chunk_id for c in cands)
+        metas = self.index.db.articles(set(owners.values()))
         same = np.array(
-            [self._chunk_language(chunks, metas, c.chunk_id) == question.language for c in cands],
+            [self._chunk_language(owners, metas, c.chunk_id) == question.language for c in cands],
             dtype=bool,
         )
         fused = fuse_scores(
@@ -173,7 +173,7 @@ class Retriever:
             same,
         )
         scored = [(c.chunk_id, float(f), c) for c, f in zip(cands, fused, strict=True)]
-        return self._finish(scored, k, question.text, chunks=chunks, metas=metas)
+        return self._finish(scored, k, question.text, owners=owners, metas=metas)
 
     def allowed_ids(self, filters: SearchFilters | None) -> NDArray[np.int64] | None:
         """Chunk ids passing the filters (None: no restriction), cached per filter value."""
@@ -212,10 +212,10 @@ class Retriever:
         return [_Candidate(i, float(dense_of[i]), float(lexical_of[i])) for i in ids]
 
     def _chunk_language(
-        self, chunks: dict[int, Chunk], metas: dict[str, ArticleMeta], chunk_id: int
+        self, owners: dict[int, str], metas: dict[str, ArticleMeta], chunk_id: int
     ) -> str:
-        chunk = chunks.get(chunk_id)
-        meta = metas.get(chunk.article_id) if chunk else None
+        article_id = owners.get(chunk_id)
+        meta = metas.get(article_id) if article_id is not None else None
         return (meta.language if meta and meta.language else None) or self.corpus_language
 
     def _finish(
@@ -224,20 +224,24 @@ class Retriever:
         k: int,
         query: str,
         *,
-        chunks: dict[int, Chunk] | None = None,
+        owners: dict[int, str] | None = None,
         metas: dict[str, ArticleMeta] | None = None,
         dense_known: bool = True,
         lexical_known: bool = True,
     ) -> list[Hit]:
-        """Apply the recency preference, keep the top k and attach chunk text and metadata."""
-        if chunks is None:
-            chunks = self.index.db.chunks(cid for cid, _, _ in scored)
+        """Apply the recency preference, keep the top k and attach chunk text and metadata.
+
+        Only the top k chunks' texts are read: the candidates need just their article.
+        """
+        if owners is None:
+            owners = self.index.db.chunk_articles(cid for cid, _, _ in scored)
         if metas is None:
-            metas = self.index.db.articles({c.article_id for c in chunks.values()})
-        rows = [(cid, s, c) for cid, s, c in scored if cid in chunks]
+            metas = self.index.db.articles(set(owners.values()))
+        rows = [(cid, s, c) for cid, s, c in scored if cid in owners]
         if rows and wants_recent(query):
-            rows = _prefer_recent(rows, chunks, metas)
+            rows = _prefer_recent(rows, owners, metas)
         rows = sorted(rows, key=lambda row: -row[1])[:k]
+        chunks = self.index.db.chunks(cid for cid, _, _ in rows)
         hits: list[Hit] = []
         for cid, score, cand in rows:
             chunk = chunks[cid]
@@ -258,7 +262,7 @@ class Retriever:
 
 def _prefer_recent(
     rows: list[tuple[int, float, _Candidate]],
-    chunks: dict[int, Chunk],
+    owners: dict[int, str],
     metas: dict[str, ArticleMeta],
 ) -> list[tuple[int, float, _Candidate]]:
     """Add a bonus growing with the article's date rank among the candidates (undated: none).
@@ -266,8 +270,7 @@ def _prefer_recent(
     Ranks rather than days keep the bonus meaningful whether the corpus spans a week or a decade;
     scores are z-normalised first so the bonus weighs the same for every method.
     """
-    dates = [metas[chunks[cid].article_id].date if chunks[cid].article_id in metas else None
-             for cid, _, _ in rows]  # fmt: skip
+    dates = [metas[owners[cid]].date if owners[cid] in metas else None for cid, _, _ in rows]
     distinct = sorted({d for d in dates if d})
     if len(distinct) < 2:
         return rows

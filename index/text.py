@@ -152,7 +152,9 @@ def _split_quotes(text: str, punct_at: int, trailing: str) -> tuple[str, str]:
 
 # --- fold -----------------------------------------------------------------------------------
 
-_FOLD_TABLE = str.maketrans({"œ": "oe", "æ": "ae", "’": "'", "‘": "'", "ʼ": "'", "´": "'"})
+#: Replaced one by one: ``str.replace`` scans at memchr speed, ``str.translate`` with a table
+#: looks every character up (it was 60% of folding an article).
+_FOLD_PAIRS = (("œ", "oe"), ("æ", "ae"), ("’", "'"), ("‘", "'"), ("ʼ", "'"), ("´", "'"))
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
@@ -164,7 +166,11 @@ def fold(text: str) -> str:
     """
     if text.isascii():
         return text.lower()
-    text = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD_TABLE))
+    text = text.casefold()
+    for char, replacement in _FOLD_PAIRS:
+        if char in text:
+            text = text.replace(char, replacement)
+    text = unicodedata.normalize("NFKD", text)
     return _COMBINING.sub("", text.lower())  # lower again: NFKD turns "𝑨" (no case) into "A"
 
 

@@ -278,6 +278,14 @@ def test_fold_never_fails_and_is_lowercase(text: str) -> None:
 
 
 @MODEST
+@given(first=any_text, second=any_text)
+@example(first="ŒUVRE", second="’Σ")
+def test_fold_works_piece_by_piece(first: str, second: str) -> None:
+    """The reader folds an article sentence by sentence and joins the pieces (reader.py)."""
+    assert fold(f"{first} {second}") == f"{fold(first)} {fold(second)}"
+
+
+@MODEST
 @given(value=st.one_of(odd_dates, json_values))
 @example(value=10**400)
 @example(value=float("inf"))
