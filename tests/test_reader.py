@@ -7,6 +7,7 @@ answer; retrieval and reading use the real model and the fitted reader model.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 
@@ -297,3 +298,78 @@ def test_a_which_question_leads_with_the_name_beside_its_noun_not_the_best_quote
     # Without an asked noun the best quote's own span still leads.
     plain = "Où Jeremiah Thoronka a-t-il développé le dispositif ?"
     assert lead(plain, Reading("place", chosen, 0.9, {}, "fr"), chosen, str.split) == "Kigali"
+
+
+def _sample_article() -> tuple[str, str]:
+    from index.corpus import read_corpus
+    from tests.support import SAMPLE_DIR
+
+    (article,) = read_corpus([SAMPLE_DIR / "mali-russie-lavrov-2023-02.txt"])
+    return article.title, article.text
+
+
+def test_an_article_is_folded_and_tokenised_as_its_sentences_one_by_one() -> None:
+    """The reader folds an article once, piece by piece; what it keeps must equal folding and
+    tokenising the whole text and each sentence on their own, which the features assume."""
+    from bot.answer.reader import split_article
+    from index.lexical import Tokenizer
+    from index.text import fold
+
+    title, text = _sample_article()
+    tokenize = Tokenizer("fr")
+    article = split_article("a", title, text, "fr", tokenize)
+    assert len(article.texts) > 5
+    assert article.folded == fold(f"{title}\n{text}")
+    assert article.folded_texts == tuple(fold(t) for t in article.texts)
+    assert article.tokens == tuple(tuple(tokenize(t)) for t in article.texts)
+    assert article.all_tokens >= frozenset(tokenize(title)).union(*map(tokenize, article.texts))
+    assert article.all_tokens <= frozenset(tokenize(f"{title}\n{text}"))
+
+
+def _run_on_cut_inside(pair: tuple[str, str]) -> str:
+    """A clause-less sentence over ``MAX_SENTENCE_CHARS`` whose cut falls between two words."""
+    from bot.answer.reader import MAX_SENTENCE_CHARS
+
+    words = ["Le", "groupe", "Wagner", "a", "changé"]
+    while len(" ".join([*words, pair[0]])) < MAX_SENTENCE_CHARS - 8:
+        words.append("de")
+    return " ".join([*words, *pair, "et", "la", "suite", "sans", "aucune", "virgule"]) + "."
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("Did Lavrov visit Bamako in February 2023?", "en"),  # a year and names
+        ("Qui est le PDG de Wagner au Mali ?", "fr"),
+        ("Who is the CEO of Wagner?", "en"),  # "CEO" has a two-word member, "directeur général"
+        ("Quand Sergueï Lavrov est-il arrivé à Bamako ?", "fr"),
+    ],
+)
+def test_a_sentence_s_constraint_feature_is_what_its_neighbourhood_says(
+    question: str, language: str
+) -> None:
+    """``cons_sent`` is the share of the question's years, figures and names found in the
+    sentence and its two neighbours. The reader searches each sentence once and joins the
+    findings; the result must be that of searching the three sentences' text, also for a
+    two-word name that an over-long sentence's cut splits."""
+    from bot.answer.answer_types import constraints, found_share
+    from bot.answer.reader import FEATURES, candidates, split_article
+    from index.lexical import Tokenizer
+
+    title, text = _sample_article()
+    text += "\n\n" + _run_on_cut_inside(("directeur", "général"))
+    tokenize = Tokenizer("fr")
+    article = split_article("a", title, text, "fr", tokenize)
+    assert any(a.endswith("directeur") and b.startswith("général")
+               for a, b in itertools.pairwise(article.texts))  # fmt: skip
+    cons = constraints(question, language)
+    terms = [*cons.years, *cons.figures, *cons.names]
+    found = candidates(question, language, [], [article], tokenize=tokenize, terms={"x": 1.0})
+    column = FEATURES.index("cons_sent")
+    n = len(article.texts)
+    expected = [
+        found_share(terms, " ".join(article.folded_texts[max(0, i - 1) : min(n, i + 2)]))
+        for i in range(n)
+    ]
+    assert [c.features[column] for c in found] == expected
+    assert 0 < sum(expected) < n  # the questions' terms are in some sentences, not all

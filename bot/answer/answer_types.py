@@ -15,7 +15,7 @@ preposition ("à Lagos", "in Makoko") and quoted names (« Optim Energy »).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -617,8 +617,9 @@ def _spans(sentence: str, kind: AnswerType) -> tuple[Span, ...]:
     return ()
 
 
-def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"\w+", fold(text)) if len(w) > 1}
+@lru_cache(maxsize=8192)  # the question, and the spans every question reads again
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w for w in re.findall(r"\w+", fold(text)) if len(w) > 1)
 
 
 def new_spans(sentence: str, kind: AnswerType, question: str) -> list[Span]:
@@ -660,7 +661,7 @@ def _full_matches(found: list[Span], kind: AnswerType, question: str) -> list[Sp
     return None
 
 
-def _prefix_covered(words: set[str], asked: set[str]) -> bool:
+def _prefix_covered(words: frozenset[str], asked: frozenset[str]) -> bool:
     """ "Zakharova" in the question covers "Zakharova" and "Zakharov" (one-letter variants)."""
     return all(any(w[:5] == a[:5] and len(w) >= 5 for a in asked) for w in words)
 
@@ -732,10 +733,25 @@ def found_share(terms: Sequence[str], folded_text: str) -> float:
     A name matches through its first five letters, so "Zakharova" meets "Zakharov" and
     "Ethiopia" meets "Ethiopie"; a group ("cup|coupe") when any member does.
     """
+    return share_of(terms, found_terms(terms, folded_text))
+
+
+def found_terms(terms: Iterable[str], folded_text: str) -> frozenset[str]:
+    """The ``terms`` found in ``folded_text`` (matched as ``found_share`` says)."""
+    return frozenset(t for t in terms if any(_found(m, folded_text) for m in members(t)))
+
+
+def share_of(terms: Sequence[str], found: Container[str]) -> float:
+    """Share of ``terms`` among ``found`` (1.0 when there is nothing to find)."""
     if not terms:
         return 1.0
-    hits = sum(any(_found(m, folded_text) for m in members(term)) for term in terms)
-    return hits / len(terms)
+    return sum(t in found for t in terms) / len(terms)
+
+
+def spans_words(term: str) -> bool:
+    """Whether a member of ``term`` has a space ("coupe du monde"): such a term can be found
+    across two sentences joined, so a text of several sentences is searched as a whole."""
+    return any(" " in m for m in members(term))
 
 
 def _found(term: str, folded_text: str) -> bool:

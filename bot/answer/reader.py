@@ -20,6 +20,7 @@ Everything runs in numpy: a model is a vector of weights over standardised featu
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -41,11 +42,13 @@ from bot.answer.answer_types import (
     best_span,
     classify,
     constraints,
-    found_share,
+    found_terms,
     new_spans,
     noun_pattern,
     noun_span,
     noun_spans,
+    share_of,
+    spans_words,
     type_match,
 )
 from bot.answer.extract import TermMatches
@@ -217,16 +220,21 @@ def split_article(
             if len(text[start:end].split()) >= MIN_SENTENCE_WORDS:
                 spans.append((start, end))
     texts = tuple(text[s:e] for s, e in spans)
-    tokens = tuple(tuple(tokenize(t)) for t in texts)
+    # The text is folded once, piece by piece: gap, sentence, gap, ..., gap. Folding works
+    # character by character, so the pieces join into the whole text's fold, and folding
+    # folded text changes nothing, so the tokenizer gets the folded sentences (far cheaper).
+    bounds = [0, *(edge for span in spans for edge in span), len(text)]
+    pieces = [fold(text[a:b]) for a, b in itertools.pairwise(bounds)]
+    folded_texts, folded_gaps = tuple(pieces[1::2]), pieces[0::2]
+    tokens = tuple(tuple(tokenize(t)) for t in folded_texts)
     title_tokens = tuple(tokenize(title))
     # The article's vocabulary: its sentences' tokens plus those of the text between them
     # (short sentences, headings), rather than tokenising every sentence twice.
-    bounds = [0, *(edge for span in spans for edge in span), len(text)]
-    gaps = [text[a:b] for a, b in zip(bounds[::2], bounds[1::2], strict=True)]
-    every = frozenset(title_tokens).union(*tokens, *(tokenize(g) for g in gaps if g.strip()))
+    every = frozenset(title_tokens).union(*tokens, *(tokenize(g) for g in folded_gaps if g.strip()))
+    folded = f"{fold(title)}\n{''.join(pieces)}"
     return ArticleSentences(
         article_id, title, tuple(spans), texts, tokens, every, title_tokens,
-        fold(f"{title}\n{text}"), tuple(fold(t) for t in texts), tuple(map(frozenset, tokens)),
+        folded, folded_texts, tuple(map(frozenset, tokens)),
     )  # fmt: skip
 
 
@@ -334,9 +342,15 @@ def candidates(
         art_cov = matches.weight(in_article)
         article_gap = _gap(terms, in_article)
         title_cov = matches.share(article.title_tokens)
-        cons_article = found_share(cons_terms, article.folded)
-        year_missing = float(bool(cons.years) and found_share(cons.years, article.folded) < 1.0)
-        name_missing = 1.0 - found_share(cons.names, article.folded)
+        cons_found = found_terms(cons_terms, article.folded)
+        cons_article = share_of(cons_terms, cons_found)
+        year_missing = float(share_of(cons.years, cons_found) < 1.0)
+        name_missing = 1.0 - share_of(cons.names, cons_found)
+        # A sentence can only hold what its article holds: each sentence is searched once
+        # for those terms, and its neighbourhood's terms are the union of three sentences'.
+        spanning = [t for t in cons_found if spans_words(t)]
+        single = [t for t in cons_found if t not in spanning]
+        words_found = [found_terms(single, folded) for folded in article.folded_texts]
         dense_floor = min((h.dense or 0.0 for _, h in own), default=0.0)
         found_in = [matches.terms_in(t) for t in article.token_sets]  # per sentence, once
         covs = [matches.weight(found) for found in found_in]
@@ -346,7 +360,10 @@ def candidates(
         for i, ((start, end), text) in enumerate(zip(article.spans, article.texts, strict=True)):
             holding = [(r, h) for r, h in own if h.chunk.start <= start and end <= h.chunk.end]
             lo, hi = max(0, i - 1), min(n, i + 2)
-            ctx_text = " ".join(article.folded_texts[lo:hi])
+            in_ctx_cons = frozenset().union(*words_found[lo:hi])
+            if spanning:
+                ctx_text = " ".join(article.folded_texts[lo:hi])
+                in_ctx_cons |= found_terms(spanning, ctx_text)
             dense = max((h.dense or 0.0 for _, h in holding), default=dense_floor)
             in_ctx = frozenset().union(*found_in[lo:hi])
             row = {
@@ -364,7 +381,7 @@ def candidates(
                 "reason_cue": float(kind == "reason" and _REASON_CUES.search(text) is not None),
                 "position": 1.0 / (1 + i),
                 "log_words": math.log1p(len(text.split())),
-                "cons_sent": found_share(cons_terms, ctx_text),
+                "cons_sent": share_of(cons_terms, in_ctx_cons),
                 "cons_article": cons_article,
                 "year_missing": year_missing,
                 "name_missing": name_missing,
