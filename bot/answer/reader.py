@@ -342,15 +342,10 @@ def candidates(
         art_cov = matches.weight(in_article)
         article_gap = _gap(terms, in_article)
         title_cov = matches.share(article.title_tokens)
-        cons_found = found_terms(cons_terms, article.folded)
+        cons_found, cons_near = _constraint_finds(cons_terms, article)
         cons_article = share_of(cons_terms, cons_found)
         year_missing = float(share_of(cons.years, cons_found) < 1.0)
         name_missing = 1.0 - share_of(cons.names, cons_found)
-        # A sentence can only hold what its article holds: each sentence is searched once
-        # for those terms, and its neighbourhood's terms are the union of three sentences'.
-        spanning = [t for t in cons_found if spans_words(t)]
-        single = [t for t in cons_found if t not in spanning]
-        words_found = [found_terms(single, folded) for folded in article.folded_texts]
         dense_floor = min((h.dense or 0.0 for _, h in own), default=0.0)
         found_in = [matches.terms_in(t) for t in article.token_sets]  # per sentence, once
         covs = [matches.weight(found) for found in found_in]
@@ -360,10 +355,6 @@ def candidates(
         for i, ((start, end), text) in enumerate(zip(article.spans, article.texts, strict=True)):
             holding = [(r, h) for r, h in own if h.chunk.start <= start and end <= h.chunk.end]
             lo, hi = max(0, i - 1), min(n, i + 2)
-            in_ctx_cons = frozenset().union(*words_found[lo:hi])
-            if spanning:
-                ctx_text = " ".join(article.folded_texts[lo:hi])
-                in_ctx_cons |= found_terms(spanning, ctx_text)
             dense = max((h.dense or 0.0 for _, h in holding), default=dense_floor)
             in_ctx = frozenset().union(*found_in[lo:hi])
             row = {
@@ -381,7 +372,7 @@ def candidates(
                 "reason_cue": float(kind == "reason" and _REASON_CUES.search(text) is not None),
                 "position": 1.0 / (1 + i),
                 "log_words": math.log1p(len(text.split())),
-                "cons_sent": share_of(cons_terms, in_ctx_cons),
+                "cons_sent": share_of(cons_terms, cons_near[i]),
                 "cons_article": cons_article,
                 "year_missing": year_missing,
                 "name_missing": name_missing,
@@ -400,6 +391,31 @@ def candidates(
             out.append(Candidate(article.article_id, rank, i, start, end, text, vector))
     _relative(out)
     return out
+
+
+def _constraint_finds(
+    terms: Sequence[str], article: ArticleSentences
+) -> tuple[frozenset[str], list[frozenset[str]]]:
+    """The constraint ``terms`` the article holds, and for each sentence those that it and the
+    sentences either side of it hold.
+
+    A sentence holds only what its article holds, and a one-word term found in three sentences
+    joined is found in one of them: each sentence is searched once, not three times, and only
+    for the article's terms. A term with a two-word member is searched in the joined text.
+    """
+    in_article = found_terms(terms, article.folded)
+    spanning = [t for t in in_article if spans_words(t)]
+    single = [t for t in in_article if t not in spanning]
+    per_sentence = [found_terms(single, folded) for folded in article.folded_texts]
+    n = len(per_sentence)
+    near = []
+    for i in range(n):
+        lo, hi = max(0, i - 1), min(n, i + 2)
+        found = frozenset().union(*per_sentence[lo:hi])
+        if spanning:
+            found |= found_terms(spanning, " ".join(article.folded_texts[lo:hi]))
+        near.append(found)
+    return in_article, near
 
 
 def _gap(terms: Mapping[str, float], found: frozenset[str]) -> float:
