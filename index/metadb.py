@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from index.models import Article, ArticleMeta, Chunk, SearchFilters
 
@@ -115,18 +116,22 @@ class MetaDB:
             article = Article(aid, title, text, date, source, url, origin)
             yield StoredArticle(article, digest, language, tuple(by_article.get(aid, ())))
 
-    def chunks(self, ids: Iterable[int]) -> dict[int, Chunk]:
-        wanted = list(dict.fromkeys(int(i) for i in ids))
+    def _rows_for(self, query: str, ids: Iterable[object]) -> list[tuple[Any, ...]]:
+        """The rows of ``query`` for the distinct ``ids``, bound to its ``{marks}``."""
+        wanted = list(dict.fromkeys(ids))
         if not wanted:
-            return {}
+            return []
         marks = ",".join("?" * len(wanted))
         with self._lock:
-            rows = self._conn.execute(
-                f"SELECT c.id, c.article_id, c.start, c.end, a.title, "
-                f"substr(a.text, c.start + 1, c.end - c.start) "
-                f"FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})",
-                wanted,
-            ).fetchall()
+            return self._conn.execute(query.format(marks=marks), wanted).fetchall()
+
+    def chunks(self, ids: Iterable[int]) -> dict[int, Chunk]:
+        rows = self._rows_for(
+            "SELECT c.id, c.article_id, c.start, c.end, a.title, "
+            "substr(a.text, c.start + 1, c.end - c.start) "
+            "FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})",
+            (int(i) for i in ids),
+        )
         return {
             cid: Chunk(id=cid, article_id=aid, text=text, start=start, end=end, title=title)
             for cid, aid, start, end, title, text in rows
@@ -134,15 +139,8 @@ class MetaDB:
 
     def chunk_articles(self, ids: Iterable[int]) -> dict[int, str]:
         """Chunk id → article id, without the text: ranking needs only whose chunk it is."""
-        wanted = list(dict.fromkeys(int(i) for i in ids))
-        if not wanted:
-            return {}
-        marks = ",".join("?" * len(wanted))
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT id, article_id FROM chunks WHERE id IN ({marks})", wanted
-            ).fetchall()
-        return dict(rows)
+        query = "SELECT id, article_id FROM chunks WHERE id IN ({marks})"
+        return dict(self._rows_for(query, (int(i) for i in ids)))
 
     def all_chunks(self) -> Iterator[Chunk]:
         """Chunks in a stable order, for rebuilding the lexical index."""
@@ -156,29 +154,12 @@ class MetaDB:
             yield Chunk(id=cid, article_id=aid, text=text, start=start, end=end, title=title)
 
     def articles(self, ids: Iterable[str]) -> dict[str, ArticleMeta]:
-        wanted = list(dict.fromkeys(ids))
-        if not wanted:
-            return {}
-        marks = ",".join("?" * len(wanted))
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT id, title, date, source, url, language FROM articles "
-                f"WHERE id IN ({marks})",
-                wanted,
-            ).fetchall()
-        return {row[0]: ArticleMeta(*row) for row in rows}
+        query = "SELECT id, title, date, source, url, language FROM articles WHERE id IN ({marks})"
+        return {row[0]: ArticleMeta(*row) for row in self._rows_for(query, ids)}
 
     def article_texts(self, ids: Iterable[str]) -> dict[str, str]:
         """Full article texts, for the reader (it reads beyond the retrieved chunks)."""
-        wanted = list(dict.fromkeys(ids))
-        if not wanted:
-            return {}
-        marks = ",".join("?" * len(wanted))
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT id, text FROM articles WHERE id IN ({marks})", wanted
-            ).fetchall()
-        return {row[0]: row[1] for row in rows}
+        return dict(self._rows_for("SELECT id, text FROM articles WHERE id IN ({marks})", ids))
 
     def chunk_ids_matching(self, filters: SearchFilters) -> list[int]:
         """Chunk ids of articles that pass the filters. Undated articles fail any date filter."""
