@@ -11,6 +11,7 @@ from bot.answer.answer_types import (
     constraints,
     found_share,
     money_asked,
+    names_a_person,
     noun_span,
     noun_spans,
     spans,
@@ -315,3 +316,27 @@ def test_the_span_beside_the_asked_noun_is_a_person_first_for_a_person_question(
     # As a named thing, the first name after the noun is the country.
     thing = noun_span(sentence, "thing", question, asked_nouns(question, "fr"))
     assert thing is not None and thing.text == "Malawi"
+
+
+def test_a_who_answer_does_not_lead_with_an_acronym_or_a_name_with_digits() -> None:
+    """The reader may take "AFC" for who won, but a reply must not open with "US", "WTA" or
+    "Covid-19" as the person asked for."""
+    sentence = (
+        "Selon WTA, le virus Covid-19 a coûté 450 millions de dollars US au circuit, "
+        "a déclaré Justin Lessler, de l'école Johns Hopkins."
+    )
+    assert {"WTA", "Covid-19", "US"} <= {s.text for s in spans(sentence, "person")}
+    question = "Who spoke about what the virus cost the tennis circuit?"
+    span = best_span(sentence, "person", question)
+    assert span is not None and span.text == "Justin Lessler"
+    assert names_a_person("Justin Lessler") and names_a_person("Emmanuel MACRON")
+    assert not names_a_person("G20") and not names_a_person("AFC")
+
+
+def test_the_asked_noun_itself_is_not_the_name_beside_it() -> None:
+    """A fact sheet writes the role capitalised, "Coach : Olivier Niyungeko", after a word that
+    starts like the asked noun ("sélection" / "sélectionneur")."""
+    question = "Qui est le sélectionneur du Burundi pour la CAN ?"
+    sentence = "Cette sélection à suivre : Coach : Olivier Niyungeko - Burundais (depuis 2016)."
+    span = noun_span(sentence, "person", question, asked_nouns(question, "fr"))
+    assert span is not None and span.text == "Olivier Niyungeko"

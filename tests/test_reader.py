@@ -300,6 +300,40 @@ def test_a_which_question_leads_with_the_name_beside_its_noun_not_the_best_quote
     assert lead(plain, Reading("place", chosen, 0.9, {}, "fr"), chosen, str.split) == "Kigali"
 
 
+def test_the_lead_is_the_name_the_most_asked_words_describe() -> None:
+    """Two quotes each name a defence minister; the question asks for the Russian one, so
+    the lead is the name beside "russe" and "défense", even from the lower-scored quote."""
+    import numpy as np
+
+    from bot.answer.reader import Candidate, Reading, lead
+
+    question = "Which Russian defence minister accused Kyiv of planning a dirty bomb?"
+    texts = [
+        "Sergueï Choïgou a parlé au ministre britannique de la défense, Ben Wallace, lundi.",
+        "Le ministre russe de la défense, Sergueï Choïgou, accuse Kiev sans preuves.",
+    ]
+    chosen = [
+        Candidate("a", 0, i, 0, len(t), t, np.zeros(1), score=2.0 - i) for i, t in enumerate(texts)
+    ]
+    reading = Reading("thing", chosen, 0.9, {}, "en")
+    assert lead(question, reading, chosen, str.split) == "Sergueï Choïgou"
+
+
+def test_a_what_question_leads_with_no_name_unless_one_stands_beside_its_noun() -> None:
+    """A lead reads as the answer: a "what" question's quote often names other things."""
+    import numpy as np
+
+    from bot.answer.reader import Candidate, Reading, lead
+
+    text = "Son économie est fortement diversifiée, selon l'économiste Jane Smith à Melbourne."
+    chosen = [Candidate("a", 0, 0, 0, len(text), text, np.zeros(1), score=1.0)]
+    question = "What is the nature of Victoria's economy?"
+    assert lead(question, Reading("thing", chosen, 0.9, {}, "en"), chosen, str.split) is None
+    # A "who" question still leads with the person its quote names.
+    who = "Who says that Victoria's economy is diversified?"
+    assert lead(who, Reading("person", chosen, 0.9, {}, "en"), chosen, str.split) == "Jane Smith"
+
+
 def _sample_article() -> tuple[str, str]:
     from index.corpus import read_corpus
     from tests.support import SAMPLE_DIR

@@ -359,12 +359,26 @@ def noun_span(sentence: str, kind: AnswerType, question: str, nouns: Sequence[st
         (
             span
             for span in found
+            if not _only_asked_nouns(span, stems)  # "Coach : Olivier Niyungeko": not "Coach"
             for start, end in spots
             if 0 <= span.start - end <= NOUN_SPAN_CHARS
             or (start >= span.end and _APPOSITION.fullmatch(sentence, span.end, start))
         ),
         None,
     )
+
+
+def _only_asked_nouns(span: Span, stems: tuple[str, ...]) -> bool:
+    return all(fold(w).startswith(stems) for w in _WORD.findall(span.text))
+
+
+def nouns_near(sentence: str, span: Span, nouns: Sequence[str]) -> int:
+    """How many of the asked nouns' stems the sentence says within ``NOUN_SPAN_CHARS`` of
+    ``span``: "le ministre russe de la défense, Sergueï Choïgou" says two of "which Russian
+    defence minister", "le ministre britannique de la défense, Ben Wallace" one."""
+    window = fold(sentence[max(0, span.start - NOUN_SPAN_CHARS) : span.end + NOUN_SPAN_CHARS])
+    said = {fold(w)[:5] for w in _WORD.findall(window)}
+    return len({n[:5] for n in nouns} & said)
 
 
 def noun_pattern(nouns: Sequence[str]) -> re.Pattern[str] | None:
@@ -661,6 +675,12 @@ def _full_matches(found: list[Span], kind: AnswerType, question: str) -> list[Sp
     return None
 
 
+def names_a_person(name: str) -> bool:
+    """Whether a "person" span could be someone's name: "Covid-19", "G20" and lone acronyms
+    ("US", "WTA") name things and groups, and would read as a wrong answer to "who"."""
+    return not any(c.isdigit() for c in name) and not (name.isupper() and " " not in name)
+
+
 def _prefix_covered(words: frozenset[str], asked: frozenset[str]) -> bool:
     """ "Zakharova" in the question covers "Zakharova" and "Zakharov" (one-letter variants)."""
     return all(any(w[:5] == a[:5] and len(w) >= 5 for a in asked) for w in words)
@@ -673,6 +693,8 @@ def best_span(
     if kind not in LEAD_TYPES:
         return None
     found = new_spans(sentence, kind, question)
+    if kind == "person":  # "who" may be a team ("AFC") for the reader, not for the lead
+        found = [s for s in found if names_a_person(s.text)]
     # "how many hours" leads with a count of hours, "how much" with a sum, "what share" with a
     # percentage, or not at all: "20 ans" is a wrong first word for "how many fractures"
     full = _full_matches(found, kind, question)
