@@ -53,7 +53,9 @@ def test_jsonl_corpus_exact_keys_and_known_recall(tmp_path: Path) -> None:
     assert code == 0, stderr
     report: dict[str, Any] = json.loads(out.read_text("utf-8"))
 
-    assert list(report) == ["by_lang", "overall", "latency_ms", "baselines", "settings", "corpus"]
+    assert list(report) == [
+        "by_lang", "overall", "latency_ms", "baselines", "leads", "settings", "corpus",
+    ]  # fmt: skip
     assert list(report["by_lang"]) == ["en", "fr"]
     for summary in [*report["by_lang"].values(), report["overall"]]:
         assert list(summary) == ANSWER_KEYS
@@ -79,6 +81,9 @@ def test_jsonl_corpus_exact_keys_and_known_recall(tmp_path: Path) -> None:
     assert report["settings"]["k"] == [1, 5, 20] and report["settings"]["index_reused"] is False
 
     assert "overall" in stdout and "bm25" in stdout and "dense" in stdout
+    leads = report["leads"]  # a lead reads as the answer: the report says how often it is one
+    assert 0 <= leads["right"] <= leads["led"] <= leads["answered"] <= 5
+    assert f"leads: {leads['led']} of {leads['answered']} answers" in stdout
     assert "questions" in stderr  # the progress bar
 
     # --details: one line per question, with the estimate the refusal was decided on.
@@ -86,6 +91,7 @@ def test_jsonl_corpus_exact_keys_and_known_recall(tmp_path: Path) -> None:
     assert len(lines) == 6
     threshold = load_settings().abstain_threshold
     for line in lines:
+        assert line["lead"] is None or line["answer"].startswith(line["lead"]), line
         if line["answerable"] is None:  # no sentence was left to read: nothing to quote
             assert line["abstained"], line
             continue

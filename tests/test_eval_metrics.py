@@ -106,3 +106,25 @@ def test_answer_hit_by_type_counts_answerable_questions_only() -> None:
         Outcome("fr", None, ["a3"], abstained=True, answer_type="person"),
     ]
     assert answer_hit_by_type(outcomes) == {"date": (2, 0.5), "person": (1, 0.0)}
+
+
+def test_a_lead_counts_as_right_when_it_names_an_accepted_answer() -> None:
+    from bot.evaluation.metrics import lead_matches, lead_quality
+
+    assert lead_matches("en 1848", ["1848"])  # the lead holds the answer
+    assert lead_matches("Zakharova", ["Maria Zakharova"])  # the answer holds the lead
+    assert lead_matches("Etats-Unis", ["États-Unis"])
+    assert not lead_matches("10 novembre 1483", ["18 février 1546"])
+    assert not lead_matches(None, ["1848"]) and not lead_matches("", ["1848"])
+    assert not lead_matches("1848", [""])
+    outcomes = [
+        Outcome("en", "a1", ["a1"], hit=True, lead="1848", lead_right=True),
+        Outcome("en", "a2", ["a2"], hit=True, lead="Museveni", lead_right=False),
+        Outcome("en", "a3", ["a3"], hit=True),  # quotes only
+        Outcome("fr", "a4", ["a4"], abstained=True, lead=None),  # refused: not answered
+        Outcome("fr", None, ["a4"], lead="1848"),  # unanswerable: not scored here
+    ]
+    quality = lead_quality(outcomes)
+    assert (quality.answered, quality.led, quality.right) == (3, 2, 1)
+    assert quality.precision == 0.5
+    assert quality.to_json() == {"answered": 3, "led": 2, "right": 1, "precision": 0.5}

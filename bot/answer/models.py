@@ -39,6 +39,9 @@ class Answer:
     # The reader's estimate that the corpus answers (None when nothing was read): the number the
     # abstain threshold is compared with, kept for `newsbot eval --details`.
     answerable: float | None = None
+    # The span the reply opens with as the answer ("janvier 2022"), None when it opens with the
+    # quotes themselves: `newsbot eval` scores how often it is an accepted answer.
+    lead: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The console's ``--json`` shape, exactly."""

@@ -155,8 +155,10 @@ class AnswerService:
             closest = _closest_matches(hits[:top_k], sentences)
             answer = Answer(question, messages.language, messages.no_answer, closest, True)
         else:
-            text, citations = _compose(question, reading, chosen, hits, messages, retriever)
+            found = lead(question, reading, chosen, retriever.tokenize)
+            text, citations = _compose(chosen, hits, messages, found)
             answer = Answer(question, messages.language, text, citations, abstained=False)
+            answer.lead = found
         answer.retrieved_article_ids = ranked_ids
         answer.answerable = round(reading.answerable, 4) if reading.candidates else None
         answer.more = more_sources(hits, sentences, answer.citations)  # "More sources" (B)
@@ -184,14 +186,9 @@ class AnswerService:
 
 
 def _compose(
-    question: str,
-    reading: Reading,
-    chosen: list[Candidate],
-    hits: list[Hit],
-    messages: Messages,
-    retriever: Retriever,
+    chosen: list[Candidate], hits: list[Hit], messages: Messages, found: str | None
 ) -> tuple[str, list[Citation]]:
-    """Quoted sentences with markers, led by the answer span of the best quoted sentence."""
+    """Quoted sentences with markers, led by the answer span ``found`` (``reader.lead``)."""
     meta = {hit.chunk.article_id: hit.article for hit in hits}
     cites = CitationList()
     parts = []
@@ -199,7 +196,6 @@ def _compose(
         n = cites.cite(meta[sentence.article_id], sentence.text)
         parts.append(f"{messages.quote(sentence.text)} [{n}]")
     text = " ".join(parts)
-    found = lead(question, reading, chosen, retriever.tokenize)
     if found:
         text = messages.date_lead.format(date=found) + text
     return text, cites.citations()

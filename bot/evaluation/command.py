@@ -158,7 +158,18 @@ def describe(report: EvalReport) -> str:
             f"latency per question (retrieve + answer): p50 {latency['p50']} ms, "
             f"p95 {latency['p95']} ms",
             _by_type(report),
+            _leads(report),
         ]
+    )
+
+
+def _leads(report: EvalReport) -> str:
+    """How often a reply opens with a lead, and how often that lead is an accepted answer."""
+    leads = report.leads
+    precision = "–" if leads.precision is None else f"{leads.precision:.3f}"
+    return (
+        f"leads: {leads.led} of {leads.answered} answers open with one; "
+        f"{leads.right} name an accepted answer (precision {precision})"
     )
 
 

@@ -52,6 +52,43 @@ def answer_hit(answer_text: str, accepted: Iterable[str]) -> bool:
     return any(needle and needle in haystack for needle in map(match_form, accepted))
 
 
+def lead_matches(lead: str | None, accepted: Iterable[str]) -> bool:
+    """Whether a reply's lead names an accepted answer: either holds the other in match form,
+    so "en 1848" answers "1848" and "Zakharova" answers "Maria Zakharova"."""
+    shown = match_form(lead or "")
+    golds = [gold for gold in map(match_form, accepted) if gold]
+    return bool(shown) and any(gold in shown or shown in gold for gold in golds)
+
+
+@dataclass(frozen=True, slots=True)
+class LeadQuality:
+    """How trustworthy the replies' leads are: a lead reads as the answer itself."""
+
+    answered: int  # answerable questions the reply did not abstain on
+    led: int  # ... whose reply opened with a lead
+    right: int  # ... that is an accepted answer
+
+    @property
+    def precision(self) -> float | None:
+        return self.right / self.led if self.led else None
+
+    def to_json(self) -> dict[str, float | int | None]:
+        precision = self.precision
+        return {
+            "answered": self.answered,
+            "led": self.led,
+            "right": self.right,
+            "precision": round(precision, 4) if precision is not None else None,
+        }
+
+
+def lead_quality(outcomes: Sequence[Outcome]) -> LeadQuality:
+    """Leads given and right among the answered answerable questions."""
+    answered = [o for o in outcomes if o.gold is not None and not o.abstained]
+    led = [o for o in answered if o.lead]
+    return LeadQuality(len(answered), len(led), sum(o.lead_right for o in led))
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """The q-th percentile (0..100) with linear interpolation, numpy's default method."""
     if not values:
@@ -75,6 +112,8 @@ class Outcome:
     abstained: bool = False
     hit: bool = False
     answer_type: str = "other"  # bot.answer.answer_types.classify of the question
+    lead: str | None = None  # the span the reply opened with (Answer.lead)
+    lead_right: bool = False  # ... and it is one of the accepted answers (lead_matches)
 
 
 @dataclass(slots=True)

@@ -18,11 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot.evaluation.metrics import (
+    LeadQuality,
     Outcome,
     Summary,
     answer_hit,
     answer_hit_by_type,
     dedupe,
+    lead_matches,
+    lead_quality,
     percentile,
     summaries_json,
     summarize,
@@ -92,6 +95,7 @@ class EvalReport:
     chunks: int
     # answerable questions and answer hit per answer type (metrics.answer_hit_by_type)
     by_type: dict[str, tuple[int, float]] = field(default_factory=dict)
+    leads: LeadQuality = field(default_factory=lambda: LeadQuality(0, 0, 0))
 
     def latency(self) -> dict[str, float | None]:
         if not self.latencies_ms:
@@ -111,6 +115,7 @@ class EvalReport:
                 name: {"by_lang": summaries_json(groups, answers=False)}
                 for name, groups in self.baselines.items()
             },
+            "leads": self.leads.to_json(),
             "settings": self.settings,
             "corpus": {"articles": self.articles, "chunks": self.chunks},
         }
@@ -263,6 +268,7 @@ def run_eval(
         articles=manifest.articles,
         chunks=manifest.chunks,
         by_type=answer_hit_by_type(outcomes),
+        leads=lead_quality(outcomes),
     )
 
 
@@ -300,6 +306,8 @@ def _ask_all(
                 abstained=answer.abstained,
                 hit=answer_hit(answer.text, question.answers),
                 answer_type=classify(question.question),
+                lead=answer.lead,
+                lead_right=lead_matches(answer.lead, question.answers),
             )
         )
         if details is not None:
@@ -327,6 +335,8 @@ def _detail(question: EvalQuestion, answer: Answer, outcome: Outcome) -> dict[st
         "gold": list(question.answers),
         "gold_article": question.article_id,
         "answer": answer.text,
+        "lead": answer.lead,
+        "lead_right": outcome.lead_right,
         "hit": outcome.hit and not outcome.abstained,
         "abstained": answer.abstained,
         "answerable": answer.answerable,
