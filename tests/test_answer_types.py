@@ -9,15 +9,21 @@ from bot.answer.answer_types import (
     best_span,
     classify,
     constraints,
-    found_share,
+    found_terms,
     money_asked,
     names_a_person,
     noun_span,
     noun_spans,
+    share_of,
     spans,
     type_match,
 )
 from index.text import fold
+
+
+def found_share(terms: list[str] | tuple[str, ...], folded_text: str) -> float:
+    """Share of ``terms`` the text holds, as the reader's constraint features count it."""
+    return share_of(terms, found_terms(terms, folded_text))
 
 
 @pytest.mark.parametrize(

@@ -386,7 +386,7 @@ def test_a_sentence_s_constraint_feature_is_what_its_neighbourhood_says(
     sentence and its two neighbours. The reader searches each sentence once and joins the
     findings; the result must be that of searching the three sentences' text, also for a
     two-word name that an over-long sentence's cut splits."""
-    from bot.answer.answer_types import constraints, found_share
+    from bot.answer.answer_types import constraints, found_terms, share_of
     from bot.answer.reader import FEATURES, candidates, split_article
     from index.lexical import Tokenizer
 
@@ -402,7 +402,7 @@ def test_a_sentence_s_constraint_feature_is_what_its_neighbourhood_says(
     column = FEATURES.index("cons_sent")
     n = len(article.texts)
     expected = [
-        found_share(terms, " ".join(article.folded_texts[max(0, i - 1) : min(n, i + 2)]))
+        share_of(terms, found_terms(terms, " ".join(article.folded_texts[max(0, i - 1) : i + 2])))
         for i in range(n)
     ]
     assert [c.features[column] for c in found] == expected

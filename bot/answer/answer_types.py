@@ -749,17 +749,12 @@ def constraints(question: str, language: str = "") -> Constraints:
     return Constraints(years, figures, tuple(dict.fromkeys(names)))
 
 
-def found_share(terms: Sequence[str], folded_text: str) -> float:
-    """Share of ``terms`` found in ``folded_text`` (1.0 when there is nothing to find).
+def found_terms(terms: Iterable[str], folded_text: str) -> frozenset[str]:
+    """The ``terms`` found in ``folded_text``.
 
     A name matches through its first five letters, so "Zakharova" meets "Zakharov" and
     "Ethiopia" meets "Ethiopie"; a group ("cup|coupe") when any member does.
     """
-    return share_of(terms, found_terms(terms, folded_text))
-
-
-def found_terms(terms: Iterable[str], folded_text: str) -> frozenset[str]:
-    """The ``terms`` found in ``folded_text`` (matched as ``found_share`` says)."""
     return frozenset(t for t in terms if any(_found(m, folded_text) for m in members(t)))
 
 
