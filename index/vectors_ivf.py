@@ -34,9 +34,10 @@ EXACT_FILTER_LIMIT = 20_000
 #: Training sample per cell: k-means needs a few dozen points per centroid to be stable.
 TRAIN_POINTS_PER_CELL = 64
 #: Cells searched per question: one in ``PROBE_SHARE`` of them, at least ``MIN_NPROBE``. At a
-#: million borrowed vectors (2,048 cells) 128 gave recall@10 0.967 against exact search in
-#: 6.5 ms, 64 gave 0.925 (benchmarks/results/ann-2026-12-06.json).
-PROBE_SHARE = 16
+#: million borrowed vectors (2,048 cells), two runs gave recall@10 against exact search of
+#: 0.967 and 0.938 at 128 cells, 0.991 and 0.977 at 256 (13.4 and 9.6 ms; exact: 150 and 117
+#: ms): 256 keeps recall above 0.95 in both (benchmarks/results/ann-2026-12-06*.json).
+PROBE_SHARE = 8
 MIN_NPROBE = 32
 #: The shortlist re-scored exactly holds this many times the requested k (at least 200).
 SHORTLIST_FACTOR = 4
