@@ -294,10 +294,10 @@ def test_a_which_question_leads_with_the_name_beside_its_noun_not_the_best_quote
         Candidate("a", 0, i, 0, len(t), t, np.zeros(1), score=2.0 - i) for i, t in enumerate(texts)
     ]
     reading = Reading("thing", chosen, 0.9, {}, "fr")
-    assert lead(question, reading, chosen, lambda t: t.split()) == "Optim Energy"
+    assert lead(question, reading, chosen) == "Optim Energy"
     # Without an asked noun the best quote's own span still leads.
     plain = "Où Jeremiah Thoronka a-t-il développé le dispositif ?"
-    assert lead(plain, Reading("place", chosen, 0.9, {}, "fr"), chosen, str.split) == "Kigali"
+    assert lead(plain, Reading("place", chosen, 0.9, {}, "fr"), chosen) == "Kigali"
 
 
 def test_the_lead_is_the_name_the_most_asked_words_describe() -> None:
@@ -316,7 +316,7 @@ def test_the_lead_is_the_name_the_most_asked_words_describe() -> None:
         Candidate("a", 0, i, 0, len(t), t, np.zeros(1), score=2.0 - i) for i, t in enumerate(texts)
     ]
     reading = Reading("thing", chosen, 0.9, {}, "en")
-    assert lead(question, reading, chosen, str.split) == "Sergueï Choïgou"
+    assert lead(question, reading, chosen) == "Sergueï Choïgou"
 
 
 def test_a_what_question_leads_with_no_name_unless_one_stands_beside_its_noun() -> None:
@@ -328,10 +328,10 @@ def test_a_what_question_leads_with_no_name_unless_one_stands_beside_its_noun() 
     text = "Son économie est fortement diversifiée, selon l'économiste Jane Smith à Melbourne."
     chosen = [Candidate("a", 0, 0, 0, len(text), text, np.zeros(1), score=1.0)]
     question = "What is the nature of Victoria's economy?"
-    assert lead(question, Reading("thing", chosen, 0.9, {}, "en"), chosen, str.split) is None
+    assert lead(question, Reading("thing", chosen, 0.9, {}, "en"), chosen) is None
     # A "who" question still leads with the person its quote names.
     who = "Who says that Victoria's economy is diversified?"
-    assert lead(who, Reading("person", chosen, 0.9, {}, "en"), chosen, str.split) == "Jane Smith"
+    assert lead(who, Reading("person", chosen, 0.9, {}, "en"), chosen) == "Jane Smith"
 
 
 def _sample_article() -> tuple[str, str]:

@@ -558,9 +558,7 @@ def tells_when(question: str, reading: Reading, chosen: Sequence[Candidate]) -> 
     return any(new_spans(c.text, "date", question) for c in chosen)
 
 
-def lead(
-    question: str, reading: Reading, chosen: Sequence[Candidate], tokenize: Tokenize
-) -> str | None:
+def lead(question: str, reading: Reading, chosen: Sequence[Candidate]) -> str | None:
     """The answer span to open the reply with: the name beside the noun a "which X" question
     asks for in a quoted sentence ("Optim Energy, une start-up"), else a span of the wanted
     kind from the best quoted sentence that has one.

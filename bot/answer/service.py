@@ -155,7 +155,7 @@ class AnswerService:
             closest = _closest_matches(hits[:top_k], sentences)
             answer = Answer(question, messages.language, messages.no_answer, closest, True)
         else:
-            found = lead(question, reading, chosen, retriever.tokenize)
+            found = lead(question, reading, chosen)
             text, citations = _compose(chosen, hits, messages, found)
             answer = Answer(question, messages.language, text, citations, abstained=False)
             answer.lead = found
