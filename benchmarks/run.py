@@ -322,6 +322,8 @@ def run(args: argparse.Namespace, out: Path) -> Result:
     started = time.perf_counter()
     results: Result = {"machine": machine(), "options": options(args)}
     wanted = set(args.only or SECTIONS)
+    if not args.archive and not args.only:  # the hour-long archive build runs only when asked
+        wanted.discard("archive")
     previous: Result = {}
     if args.only:
         previous = json.loads((out / "latest.json").read_text("utf-8"))
@@ -375,7 +377,7 @@ def run(args: argparse.Namespace, out: Path) -> Result:
     if "backends" in wanted:  # issue 12: FAISS and Milvus on one corpus (benchmarks/milvus_phase)
         guarded(results, "backends", lambda: section(xling_index, args.latency_questions))
         checkpoint()
-    if "archive" in wanted and (args.archive or args.only):
+    if "archive" in wanted:
         guarded(results, "archive", lambda: archive(args))
         checkpoint()
     checkpoint()
