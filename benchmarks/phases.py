@@ -55,7 +55,8 @@ def live_generation(index_dir: Path) -> Path:
 
 
 def chunk_texts(index_dir: Path) -> tuple[list[int], list[str], list[str]]:
-    """(chunk ids, article ids, embedded texts) of an index, exactly what its model embedded."""
+    """(chunk ids, article ids, texts) of an index: each chunk's title and text, every word, as
+    a plain pipeline (the encode baseline, txtai) embeds them."""
     from index.metadb import DB_FILE, MetaDB
 
     db = MetaDB(live_generation(index_dir) / DB_FILE, readonly=True)
@@ -115,6 +116,7 @@ def phase_index(corpus: Path, index_dir: Path, eval_cache: Path | None) -> Resul
         "index_bytes": directory_bytes(live_generation(index_dir)),
         "model_load_seconds": round(load_seconds, 2),
         "precision": str(getattr(embedder, "precision", "float32")),
+        "embed_text": settings.embed_text,
     }
 
 
@@ -207,11 +209,25 @@ def first_lines(source: Path, target: Path, count: int) -> Path:
 
 
 def known_vectors(index_dir: Path) -> dict[str, NDArray[np.float32]]:
+    """An index's vectors by the text its model read (what a later build will ask for)."""
+    from index.embed_text import model_text
+    from index.metadb import DB_FILE, MetaDB
+    from index.store import Manifest
     from index.vectors import FaissVectorStore
 
-    ids, _, texts = chunk_texts(index_dir)
-    vectors = FaissVectorStore.load(live_generation(index_dir))
-    return {text: vectors.reconstruct(cid) for cid, text in zip(ids, texts, strict=True)}
+    generation = live_generation(index_dir)
+    ids, article_ids, texts = chunk_texts(index_dir)
+    db = MetaDB(generation / DB_FILE, readonly=True)
+    try:
+        metas = db.articles(sorted(set(article_ids)))
+    finally:
+        db.close()
+    embed_text = Manifest.read(generation).embed_text
+    vectors = FaissVectorStore.load(generation)
+    return {
+        model_text(text, metas[article].language or "fr", embed_text): vectors.reconstruct(cid)
+        for cid, article, text in zip(ids, article_ids, texts, strict=True)
+    }
 
 
 def phase_scale(
@@ -284,22 +300,21 @@ def phase_encoder(index_dir: Path, questions: Path) -> Result:
     """The light question encoder against the build's: cosines, and hybrid recall both ways."""
     from bot.evaluation.runner import read_questions as read_eval_questions
     from bot.runtime import make_embedder, make_question_embedder
+    from index.retrieval import Retriever
     from index.store import IndexStore
 
     settings = settings_for(index_dir)
     asked = read_eval_questions(questions)
-    texts = [q.question for q in asked]
     light = make_question_embedder(settings)
     build = make_embedder(settings)
+    loaded = IndexStore(index_dir).open()
+    texts = [Retriever(loaded, light).model_input(q.question) for q in asked]  # as embedded
     light_vectors, build_vectors = light.encode(texts), build.encode(texts)
     cosines = (light_vectors * build_vectors).sum(axis=1) / (
         np.linalg.norm(light_vectors, axis=1) * np.linalg.norm(build_vectors, axis=1)
     )
-    loaded = IndexStore(index_dir).open()
     recall = {}
     for name, vectors in (("light", light_vectors), ("build", build_vectors)):
-        from index.retrieval import Retriever
-
         retriever = Retriever(loaded, _FixedVectors(texts, vectors, light))
         found = 0
         for question in asked:

@@ -174,7 +174,11 @@ def _goals(results: Result) -> str:
         )
     for name, entry in (results.get("indexing") or {}).items():
         nb, enc, before = entry["newsbot"], entry["encode"], entry.get("baseline")
-        variants = [("", nb), (" (int8)", entry.get("int8"))]
+        variants = [
+            ("", nb),
+            (" (int8)", entry.get("int8")),
+            (" (content words)", entry.get("content")),
+        ]
         for label, variant in variants if before else []:
             if not variant:
                 continue

@@ -41,6 +41,11 @@ COLD_QUESTION = "Quelle équipe a représenté l'AFC au Super Bowl 50 ?"
 DEFAULT_LIMIT = 2000
 DEFAULT_SCALE_CHUNKS = 100_000
 DEFAULT_ANN_CHUNKS = 1_000_000
+# Builds measured beside the default one (--with-<name>): the setting each changes.
+BUILD_VARIANTS = {
+    "int8": {"NEWSBOT_EMBEDDING_PRECISION": "int8"},
+    "content": {"NEWSBOT_EMBED_TEXT": "content"},
+}
 
 Result = dict[str, Any]
 
@@ -132,7 +137,7 @@ def index_and_encode(
     *,
     eval_cache: Path | None = None,
     baseline: Path | None = None,
-    int8: bool = False,
+    variants: Sequence[str] = (),
 ) -> Result:
     log(f"indexing {name}")
     extra = ["--eval-cache", str(eval_cache)] if eval_cache else []
@@ -145,13 +150,13 @@ def index_and_encode(
         "newsbot": built.result | _usage(built),
         "encode": encoded.result | _usage(encoded),
     }
-    if int8:
-        log(f"indexing {name} with NEWSBOT_EMBEDDING_PRECISION=int8")
-        target = str(CACHE / f"idx-int8-{name}")
-        int8_env = {"NEWSBOT_EMBEDDING_PRECISION": "int8"}
+    for variant in variants:  # the same build with one setting changed
+        env = BUILD_VARIANTS[variant]
+        log(f"indexing {name} with {' '.join(f'{k}={v}' for k, v in env.items())}")
+        target = str(CACHE / f"idx-{variant}-{name}")
         args = ["-m", "benchmarks.phases", "index", "--corpus", str(corpus), "--index-dir", target]
-        made = run_child([sys.executable, *args], extra_env=int8_env)
-        entry["int8"] = made.result | _usage(made)
+        made = run_child([sys.executable, *args], extra_env=env)
+        entry[variant] = made.result | _usage(made)
     if baseline is not None:
         log(f"indexing {name} with the baseline checkout {baseline}")
         target = str(CACHE / f"idx-baseline-{name}")
@@ -401,20 +406,21 @@ def indexing(args: argparse.Namespace) -> Result:
     if args.masakhanews_limit:
         target = CACHE / f"masakhanews-first-{args.masakhanews_limit}.jsonl"
         masakhanews = first_lines(MASAKHANEWS, target, args.masakhanews_limit)
-    tree, int8 = args.baseline_tree, args.with_int8
+    tree = args.baseline_tree
+    variants = [name for name in BUILD_VARIANTS if getattr(args, f"with_{name}")]
     steps = {
         "masakhanews": lambda: index_and_encode(
-            "masakhanews", masakhanews, baseline=tree, int8=int8
+            "masakhanews", masakhanews, baseline=tree, variants=variants
         ),
         "orangesum": lambda: index_and_encode(
-            "orangesum", orangesum_subset(args.limit), baseline=tree, int8=int8
+            "orangesum", orangesum_subset(args.limit), baseline=tree, variants=variants
         ),
         "xling-dev": lambda: index_and_encode(
             "xling-dev",
             EVAL_SETS["xling-dev"] / "corpus.jsonl",
             eval_cache=CACHE / "eval-cache",
             baseline=tree,
-            int8=int8,
+            variants=variants,
         ),
     }
     wanted = args.index_corpora or list(steps)
@@ -424,6 +430,7 @@ def indexing(args: argparse.Namespace) -> Result:
 def options(args: argparse.Namespace) -> Result:
     names = ["limit", "scale_chunks", "latency_questions", "cold_runs", "skip_txtai"]
     names += ["masakhanews_limit", "eval_limit", "ann_chunks", "baseline_tree", "with_int8"]
+    names += ["with_content"]
     names += ["archive", "archive_encode_sample"]
     names += ["index_corpora"]
     return {name: getattr(args, name) for name in names}
@@ -481,6 +488,10 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument(
         "--with-int8", action="store_true",
         help="also index each corpus with NEWSBOT_EMBEDDING_PRECISION=int8",
+    )  # fmt: skip
+    cli.add_argument(
+        "--with-content", action="store_true",
+        help="also index each corpus with NEWSBOT_EMBED_TEXT=content (French content words)",
     )  # fmt: skip
     cli.add_argument(
         "--index-corpora",

@@ -95,6 +95,7 @@ def make_build_config(settings: Settings) -> BuildConfig:
         field_map=dict(settings.jsonl_field_map),
         max_article_chars=settings.max_article_chars,
         vector_index=settings.vector_index,
+        embed_text=settings.embed_text,
     )
 
 

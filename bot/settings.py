@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     model_cache_dir: Path = Path(".newsbot/models")
     # auto: exact vector search below 100k chunks, IVF (8-bit codes, exact re-scoring) above
     vector_index: Literal["auto", "exact", "ivf"] = "auto"
+    # full: the model reads every word; content: French chunks and questions without function
+    # words (a faster build, weaker dense matching: index/embed_text.py). Recorded in the index.
+    embed_text: Literal["full", "content"] = "full"
 
     # --- chunking (words; the model's token limit is enforced on top) -----------------------
     chunk_size: int = Field(100, ge=10, le=2000)

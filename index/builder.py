@@ -18,6 +18,7 @@ import numpy as np
 from index.chunking import ChunkingConfig, chunk_article
 from index.cleaning import CleaningReport, clean_articles
 from index.corpus import DEFAULT_MAX_ARTICLE_CHARS, read_corpus
+from index.embed_text import EmbedText, model_text
 from index.embedding import Embedder
 from index.errors import IndexMismatchError
 from index.language import detect_language
@@ -49,6 +50,7 @@ class BuildConfig:
     field_map: dict[str, str] = field(default_factory=dict)
     max_article_chars: int = DEFAULT_MAX_ARTICLE_CHARS  # longer articles are skipped
     vector_index: VectorIndexKind = "auto"  # exact, or IVF from AUTO_IVF_CHUNKS chunks
+    embed_text: EmbedText = "full"  # what the model reads of a French chunk (index.embed_text)
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ def build_index(
     report = BuildReport(mode=mode, index_dir=store.root)
     notify = _Notifier(progress, started)
     with store.lock():
-        previous = _load_previous(store, embedder, mode)
+        previous = _load_previous(store, embedder, mode, config.embed_text)
         load = LoadReport()
         notify("reading", 0, 0)
         read = list(
@@ -138,7 +140,7 @@ def build_index(
         read = clean_articles(read, report.cleaning)  # navigation/credits never quotable
         final = _final_articles(read, previous, mode, prune, report)
         chunked = _chunk_all(final, embedder, config.chunking, notify)
-        vectors = _vectors_for(chunked, previous, embedder, config.batch_size, report, notify)
+        vectors = _vectors_for(chunked, previous, embedder, config, report, notify)
         notify("writing", 0, 1)
         _write_generation(store, chunked, vectors, embedder, config, started, mode, report.cleaning)
     report.articles = len(chunked)
@@ -162,11 +164,21 @@ class _Notifier:
         self.callback(BuildProgress(phase, done, total, now - self.phase_started))
 
 
-def _load_previous(store: IndexStore, embedder: Embedder, mode: Mode) -> _Previous | None:
+def _load_previous(
+    store: IndexStore, embedder: Embedder, mode: Mode, embed_text: EmbedText
+) -> _Previous | None:
     directory = store.current()
     if directory is None:
         return None
     manifest = Manifest.read(directory)
+    if manifest.embed_text != embed_text:  # its vectors read other text: none can be reused
+        if mode == "update":
+            raise IndexMismatchError(
+                f"cannot update {store.root}: its vectors were embedded with "
+                f"NEWSBOT_EMBED_TEXT={manifest.embed_text}, the setting is {embed_text}; "
+                f"{rebuild_hint(store.root)}, or set NEWSBOT_EMBED_TEXT={manifest.embed_text}"
+            )
+        return None
     try:
         check_compatible(manifest, embedder.model_id, embedder.dimension, store.root)
     except IndexMismatchError:
@@ -242,11 +254,12 @@ def _vectors_for(
     chunked: list[tuple[Article, str, list[Chunk]]],
     previous: _Previous | None,
     embedder: Embedder,
-    batch_size: int,
+    config: BuildConfig,
     report: BuildReport,
     notify: _Notifier,
 ) -> NDArray[np.float32]:
     all_chunks = [chunk for _, _, chunks in chunked for chunk in chunks]
+    languages = [language for _, language, chunks in chunked for _ in chunks]
     matrix = np.zeros((len(all_chunks), embedder.dimension), dtype=np.float32)
     todo: list[int] = []
     for row, chunk in enumerate(all_chunks):
@@ -262,13 +275,14 @@ def _vectors_for(
     # batch holds texts of nearly equal length and little padding (8% of tokens otherwise).
     rows_of: dict[str, list[int]] = {}
     for row in todo:
-        rows_of.setdefault(all_chunks[row].embedding_text(), []).append(row)
+        text = model_text(all_chunks[row].embedding_text(), languages[row], config.embed_text)
+        rows_of.setdefault(text, []).append(row)
     unique = sorted(rows_of, key=len, reverse=True)
     notify("embedding", 0, len(todo))
     done = 0
     for first in range(0, len(unique), EMBED_BATCH_CHUNKS):
         texts = unique[first : first + EMBED_BATCH_CHUNKS]
-        vectors = embedder.encode(texts, batch_size=batch_size)
+        vectors = embedder.encode(texts, batch_size=config.batch_size)
         for text, vector in zip(texts, vectors, strict=True):
             matrix[rows_of[text]] = vector
             done += len(rows_of[text])
@@ -328,6 +342,7 @@ def _write_generation(
         build_seconds=round(time.perf_counter() - started, 2),
         language=corpus_language,
         languages=dict(sorted(languages.items(), key=lambda kv: -kv[1])),
+        embed_text=config.embed_text,
         cleaning=cleaning.to_json() if cleaning is not None else {},
     )
     (temp / MANIFEST_FILE).write_text(manifest.to_json(), "utf-8")

@@ -30,12 +30,12 @@ META_FILE = "lexical.json"
 @cache
 def _stopwords() -> frozenset[str]:
     """French and English function words, folded: questions in one language, text in the other."""
-    sw = _bm25s_stopwords()
+    sw = bm25s_stopwords()
     words = [*sw.STOPWORDS_FRENCH, *sw.STOPWORDS_EN_PLUS]
     return frozenset(fold(w) for w in words)
 
 
-def _bm25s_stopwords() -> Any:
+def bm25s_stopwords() -> Any:
     """bm25s's stopword lists, read from their own file: ``import bm25s.stopwords`` runs the
     package's ``__init__``, which imports scipy (a third of a cold ``ask``) for no word lists."""
     import importlib.util

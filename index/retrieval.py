@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from index.crosslingual import grouped_terms, members, term_groups
+from index.embed_text import model_text
 from index.embedding import Embedder
 from index.fusion import fuse_scores, zscores
 from index.language import detect_language
@@ -89,6 +90,12 @@ class Retriever:
         self._allowed: dict[tuple[str | None, str | None, tuple[str, ...]], NDArray[np.int64]] = {}
         self._lock = threading.Lock()
 
+    def model_input(self, question: str) -> str:
+        """The question as the index's model reads it: French without function words when the
+        index was built that way (index.embed_text), so it looks like the passages."""
+        language = detect_language(question, default=self.corpus_language)
+        return model_text(question, language, self.index.manifest.embed_text)
+
     def prepare(
         self, text: str, filters: SearchFilters | None = None, *, embed: bool = True
     ) -> PreparedQuestion:
@@ -103,7 +110,8 @@ class Retriever:
         language = detect_language(text, default=self.corpus_language)
         vector: NDArray[np.float32] | None = None
         if embed and text.strip():
-            vector = self.embedder.encode([text])[0]
+            seen = model_text(text, language, self.index.manifest.embed_text)
+            vector = self.embedder.encode([seen])[0]
         groups = dict(term_groups(asked, language, self.corpus_language, lexical.tokenize))
         weights = lexical.term_weights(tokens)
         if groups:  # another language's question: its words that do not look alike, translated

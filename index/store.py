@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from index.embed_text import EmbedText
 from index.errors import IndexBusyError, IndexMismatchError, IndexNotFoundError
 from index.lexical import BM25Index, LexicalIndex
 from index.metadb import DB_FILE, MetaDB
@@ -60,6 +61,7 @@ class Manifest:
     languages: dict[str, int] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
     cleaning: dict[str, Any] = field(default_factory=dict)  # index.cleaning.CleaningReport
+    embed_text: EmbedText = "full"  # index.embed_text; indexes from before it embedded every word
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False)

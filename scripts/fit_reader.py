@@ -250,7 +250,7 @@ class Collected:
 
 def collect(reader: Reader, items: Sequence[Example], label: str) -> list[Collected]:
     started = time.perf_counter()
-    qvecs = reader.embedder.encode([e.question for e in items])
+    qvecs = reader.embedder.encode([reader.retriever.model_input(e.question) for e in items])
     out: list[Collected] = []
     for i, (example, qvec) in enumerate(zip(items, qvecs, strict=True)):
         found, _ = reader.candidates(example, qvec)

@@ -185,6 +185,7 @@ def cache_key(paths: Sequence[Path], settings: Settings, embedder: Embedder) -> 
         "precision": embedder.precision,
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
+        "embed_text": settings.embed_text,
         "field_map": dict(sorted(settings.jsonl_field_map.items())),
         "backend": settings.backend,  # issue 12: a FAISS index is not a Milvus one
         "max_article_chars": settings.max_article_chars,
@@ -354,6 +355,7 @@ def _settings_json(
         "precision": embedder.precision,
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
+        "embed_text": settings.embed_text,
         "top_k": settings.top_k,
         "candidates": settings.candidates,
         "abstain_threshold": settings.abstain_threshold,
