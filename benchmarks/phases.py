@@ -308,7 +308,8 @@ def phase_encoder(index_dir: Path, questions: Path) -> Result:
     light = make_question_embedder(settings)
     build = make_embedder(settings)
     loaded = IndexStore(index_dir).open()
-    texts = [Retriever(loaded, light).model_input(q.question) for q in asked]  # as embedded
+    reads = Retriever(loaded, light).model_input
+    texts = [reads(question.question) for question in asked]  # as the index's model reads them
     light_vectors, build_vectors = light.encode(texts), build.encode(texts)
     cosines = (light_vectors * build_vectors).sum(axis=1) / (
         np.linalg.norm(light_vectors, axis=1) * np.linalg.norm(build_vectors, axis=1)

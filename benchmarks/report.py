@@ -233,9 +233,10 @@ def _archive_goals(whole: Result) -> list[list[object]]:
     if "newsbot" not in whole:
         return []
     nb, enc = whole["newsbot"], whole["encode_sample"]
+    reads = " with content words" if nb.get("embed_text") == "content" else ""
     rows: list[list[object]] = [
         [
-            f"indexing the whole OrangeSum archive ({nb['articles']:,} articles, "
+            f"indexing the whole OrangeSum archive{reads} ({nb['articles']:,} articles, "
             f"{nb['chunks']:,} chunks): build time, chunks/s vs plain encode",
             f"{nb['seconds'] / 60:.1f} min, {_rate(nb['chunks_per_s'])} chunks/s",
             f"{_rate(enc['chunks_per_s'])} chunks/s (a {enc['chunks']:,}-chunk sample)",

@@ -109,8 +109,8 @@ def newsbot_command() -> list[str]:
     return [sys.executable, "-c", "from bot.cli import main; main()"]
 
 
-def phase(*args: str) -> Child:
-    return run_child([sys.executable, "-m", "benchmarks.phases", *args])
+def phase(*args: str, env: dict[str, str] | None = None) -> Child:
+    return run_child([sys.executable, "-m", "benchmarks.phases", *args], extra_env=env)
 
 
 def baseline_phase(tree: Path, *args: str) -> Child:
@@ -154,8 +154,7 @@ def index_and_encode(
         env = BUILD_VARIANTS[variant]
         log(f"indexing {name} with {' '.join(f'{k}={v}' for k, v in env.items())}")
         target = str(CACHE / f"idx-{variant}-{name}")
-        args = ["-m", "benchmarks.phases", "index", "--corpus", str(corpus), "--index-dir", target]
-        made = run_child([sys.executable, *args], extra_env=env)
+        made = phase("index", "--corpus", str(corpus), "--index-dir", target, env=env)
         entry[variant] = made.result | _usage(made)
     if baseline is not None:
         log(f"indexing {name} with the baseline checkout {baseline}")
@@ -181,8 +180,10 @@ def _usage(child: Child) -> Result:
 def archive(args: argparse.Namespace) -> Result:
     """The whole OrangeSum corpus indexed as an admin would (goal: 15 minutes here), a plain
     encode of a sample of its chunks for the ratio, and warm latency on its real-text index."""
-    log(f"indexing the whole archive, {ORANGESUM.name} (about an hour on 2 cores)")
-    built = phase("index", "--corpus", str(ORANGESUM), "--index-dir", str(CACHE / "idx-archive"))
+    env = BUILD_VARIANTS[args.archive_variant] if args.archive_variant else None
+    log(f"indexing the whole archive, {ORANGESUM.name} (about half an hour on 2 cores) {env or ''}")
+    target = CACHE / "idx-archive"
+    built = phase("index", "--corpus", str(ORANGESUM), "--index-dir", str(target), env=env)
     sample = str(args.archive_encode_sample)
     log(f"plain SentenceTransformer.encode over {sample} of its {built.result['chunks']} chunks")
     encoded = phase("encode", "--index-dir", built.result["index_dir"], "--sample", sample)
@@ -431,7 +432,7 @@ def options(args: argparse.Namespace) -> Result:
     names = ["limit", "scale_chunks", "latency_questions", "cold_runs", "skip_txtai"]
     names += ["masakhanews_limit", "eval_limit", "ann_chunks", "baseline_tree", "with_int8"]
     names += ["with_content"]
-    names += ["archive", "archive_encode_sample"]
+    names += ["archive", "archive_encode_sample", "archive_variant"]
     names += ["index_corpora"]
     return {name: getattr(args, name) for name in names}
 
@@ -506,6 +507,10 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument(
         "--archive-encode-sample", type=int, default=20_000,
         help="chunks of the archive the plain-encode baseline embeds (default 20,000)",
+    )  # fmt: skip
+    cli.add_argument(
+        "--archive-variant", choices=sorted(BUILD_VARIANTS), default=None,
+        help="build the archive with one setting changed, as --with-<name> does for the others",
     )  # fmt: skip
     cli.add_argument("--out", type=Path, default=RESULTS, help="results folder")
     cli.add_argument(

@@ -90,10 +90,10 @@ class Retriever:
         self._allowed: dict[tuple[str | None, str | None, tuple[str, ...]], NDArray[np.int64]] = {}
         self._lock = threading.Lock()
 
-    def model_input(self, question: str) -> str:
+    def model_input(self, question: str, language: str | None = None) -> str:
         """The question as the index's model reads it: French without function words when the
         index was built that way (index.embed_text), so it looks like the passages."""
-        language = detect_language(question, default=self.corpus_language)
+        language = language or detect_language(question, default=self.corpus_language)
         return model_text(question, language, self.index.manifest.embed_text)
 
     def prepare(
@@ -110,8 +110,7 @@ class Retriever:
         language = detect_language(text, default=self.corpus_language)
         vector: NDArray[np.float32] | None = None
         if embed and text.strip():
-            seen = model_text(text, language, self.index.manifest.embed_text)
-            vector = self.embedder.encode([seen])[0]
+            vector = self.embedder.encode([self.model_input(text, language)])[0]
         groups = dict(term_groups(asked, language, self.corpus_language, lexical.tokenize))
         weights = lexical.term_weights(tokens)
         if groups:  # another language's question: its words that do not look alike, translated

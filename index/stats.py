@@ -30,6 +30,7 @@ class IndexStats:
     collection: str | None = None  # Milvus: the live generation's collection
     server: str | None = None  # Milvus: its URI, without credentials
     cleaning: dict[str, Any] = field(default_factory=dict)  # what index.cleaning removed
+    embed_text: str = "full"  # what the model read of French text (index.embed_text)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -47,7 +48,7 @@ class IndexStats:
                 f"index      {self.index_dir} ({self.generation})",
                 f"articles   {self.articles}",
                 f"chunks     {self.chunks}",
-                f"model      {self.model} ({self.dimension} dims)",
+                f"model      {self.model} ({self.dimension} dims){_reads(self.embed_text)}",
                 f"size       {human_bytes(self.size_bytes)}",
                 f"built      {self.built_at} in {self.build_seconds:.1f} s",
                 f"dates      {dates}",
@@ -58,6 +59,10 @@ class IndexStats:
                 f"cleaned    {_cleaning(self.cleaning)}",
             ]
         )
+
+
+def _reads(embed_text: str) -> str:
+    return ", French read as content words only" if embed_text == "content" else ""
 
 
 def _cleaning(report: dict[str, Any]) -> str:
@@ -105,6 +110,7 @@ def read_stats(index_dir: Path) -> IndexStats:
         collection=milvus.collection if milvus else None,
         server=milvus.server if milvus else None,
         cleaning=manifest.cleaning,
+        embed_text=manifest.embed_text,
     )
 
 

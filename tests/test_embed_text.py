@@ -14,6 +14,7 @@ from index.embedding import HashingEmbedder, SentenceTransformerEmbedder
 from index.errors import IndexMismatchError
 from index.metadb import DB_FILE, MetaDB
 from index.retrieval import Retriever
+from index.stats import read_stats
 from index.store import MANIFEST_FILE, IndexStore
 
 from .support import SAMPLE_DIR, article, write_articles
@@ -72,6 +73,14 @@ def test_a_built_chunk_vector_is_the_model_reading_its_content_words(
     # bfloat16 batches differ in their last bits; the whole text gives a clearly other vector.
     assert float(stored @ content) >= 0.99
     assert float(stored @ whole) < float(stored @ content) - 0.05
+
+
+def test_index_stats_say_what_the_model_read(
+    content_index_dir: Path, sample_index_dir: Path
+) -> None:
+    assert "French read as content words only" in read_stats(content_index_dir).describe()
+    assert "content words" not in read_stats(sample_index_dir).describe()
+    assert read_stats(content_index_dir).to_json()["embed_text"] == "content"
 
 
 def test_content_words_cut_a_french_chunk_by_a_fifth_of_its_tokens_or_more(
