@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -18,6 +19,9 @@ from index.builder import BuildConfig, build_index
 from index.embedding import SentenceTransformerEmbedder
 from index.store import IndexStore
 from tests.invariants import check_invariants
+
+if TYPE_CHECKING:
+    from bot.answer.reader import Candidate
 
 ARTICLES = [
     {
@@ -278,11 +282,22 @@ def test_an_answer_inside_an_over_long_sentence_is_still_quotable() -> None:
     assert sum(len(t) for t in article.texts) >= len(run_on) - 20  # nothing of it dropped
 
 
-def test_a_which_question_leads_with_the_name_beside_its_noun_not_the_best_quote_s_name() -> None:
-    """news-dev-012's shape: the best quote names a city, the second names the start-up."""
+def _ranked_quotes(*texts: str) -> list[Candidate]:
+    """One article's quotes as the reader chose them, best first (scores n, n - 1, ... 1)."""
     import numpy as np
 
-    from bot.answer.reader import Candidate, Reading, lead
+    from bot.answer.reader import Candidate
+
+    count = len(texts)
+    return [
+        Candidate("a", 0, i, 0, len(t), t, np.zeros(1), score=float(count - i))
+        for i, t in enumerate(texts)
+    ]
+
+
+def test_a_which_question_leads_with_the_name_beside_its_noun_not_the_best_quote_s_name() -> None:
+    """news-dev-012's shape: the best quote names a city, the second names the start-up."""
+    from bot.answer.reader import Reading, lead
 
     question = "C'est quoi le nom de la start-up de Jeremiah Thoronka en Sierra Leone ?"
     texts = [
@@ -290,9 +305,7 @@ def test_a_which_question_leads_with_the_name_beside_its_noun_not_the_best_quote
         "l'université de Kigali, au Rwanda, à 17 ans.",
         "Lorsqu'il avait 17 ans, Thoronka a fondé Optim Energy, une start-up innovante.",
     ]
-    chosen = [
-        Candidate("a", 0, i, 0, len(t), t, np.zeros(1), score=2.0 - i) for i, t in enumerate(texts)
-    ]
+    chosen = _ranked_quotes(*texts)
     reading = Reading("thing", chosen, 0.9, {}, "fr")
     assert lead(question, reading, chosen) == "Optim Energy"
     # Without an asked noun the best quote's own span still leads.
@@ -303,30 +316,24 @@ def test_a_which_question_leads_with_the_name_beside_its_noun_not_the_best_quote
 def test_the_lead_is_the_name_the_most_asked_words_describe() -> None:
     """Two quotes each name a defence minister; the question asks for the Russian one, so
     the lead is the name beside "russe" and "défense", even from the lower-scored quote."""
-    import numpy as np
-
-    from bot.answer.reader import Candidate, Reading, lead
+    from bot.answer.reader import Reading, lead
 
     question = "Which Russian defence minister accused Kyiv of planning a dirty bomb?"
     texts = [
         "Sergueï Choïgou a parlé au ministre britannique de la défense, Ben Wallace, lundi.",
         "Le ministre russe de la défense, Sergueï Choïgou, accuse Kiev sans preuves.",
     ]
-    chosen = [
-        Candidate("a", 0, i, 0, len(t), t, np.zeros(1), score=2.0 - i) for i, t in enumerate(texts)
-    ]
+    chosen = _ranked_quotes(*texts)
     reading = Reading("thing", chosen, 0.9, {}, "en")
     assert lead(question, reading, chosen) == "Sergueï Choïgou"
 
 
 def test_a_what_question_leads_with_no_name_unless_one_stands_beside_its_noun() -> None:
     """A lead reads as the answer: a "what" question's quote often names other things."""
-    import numpy as np
-
-    from bot.answer.reader import Candidate, Reading, lead
+    from bot.answer.reader import Reading, lead
 
     text = "Son économie est fortement diversifiée, selon l'économiste Jane Smith à Melbourne."
-    chosen = [Candidate("a", 0, 0, 0, len(text), text, np.zeros(1), score=1.0)]
+    chosen = _ranked_quotes(text)
     question = "What is the nature of Victoria's economy?"
     assert lead(question, Reading("thing", chosen, 0.9, {}, "en"), chosen) is None
     # A "who" question still leads with the person its quote names.
