@@ -59,11 +59,16 @@ def _rate(value: float) -> str:
 
 def _command(opts: Result) -> str:
     flags = [
-        f"--{name.replace('_', '-')}" + ("" if value is True else f" {value}")
+        f"--{name.replace('_', '-')}" + ("" if value is True else f" {_flag_value(value)}")
         for name, value in opts.items()
         if value not in (None, False)
     ]
     return " ".join(["python -m benchmarks.run", *flags])
+
+
+def _flag_value(value: object) -> str:
+    """A list option as typed (``--index-corpora masakhanews,xling-dev``), not as a Python list."""
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def _mb(size: float | None) -> str:
@@ -270,7 +275,7 @@ def _archive_goals(whole: Result) -> list[list[object]]:
 def _indexing(results: Result) -> str:
     txtai = results.get("txtai") or {}
     rows = []
-    for name, entry in results["indexing"].items():
+    for name, entry in (results.get("indexing") or {}).items():
         nb, enc = entry["newsbot"], entry["encode"]
         peer = txtai.get("build") if name == "xling-dev" else None
         rows.append(
@@ -305,7 +310,7 @@ def _latency(results: Result) -> str:
     txtai = results.get("txtai") or {}
     query = txtai.get("query") or {}
     rows = []
-    for name, entry in results["latency"].items():
+    for name, entry in (results.get("latency") or {}).items():
         if "error" in entry:
             rows.append([name, f"failed: {entry['error']}", *[""] * 8])
             continue
@@ -330,7 +335,7 @@ def _latency(results: Result) -> str:
         "peak RSS", "txtai search p50 ms", "newsbot retrieve / txtai", "txtai cold start",
         "newsbot / txtai cold",
     ]  # fmt: skip
-    some = next((e for e in results["latency"].values() if "error" not in e), None)
+    some = next((e for e in (results.get("latency") or {}).values() if "error" not in e), None)
     if some is None:
         return _table(header, rows)
     note = (
@@ -346,7 +351,7 @@ def _latency(results: Result) -> str:
 def _quality(results: Result) -> str:
     txtai = (results.get("txtai") or {}).get("query") or {}
     rows = []
-    for name, report in results["quality"].items():
+    for name, report in (results.get("quality") or {}).items():
         if "error" in report:
             rows.append([name, f"failed: {report['error']}", *[""] * 11])
             continue

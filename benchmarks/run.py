@@ -50,6 +50,11 @@ BUILD_VARIANTS = {
 Result = dict[str, Any]
 
 
+def settings_text(env: dict[str, str]) -> str:
+    """``NEWSBOT_EMBED_TEXT=content``: a build variant's setting as a user would type it."""
+    return " ".join(f"{name}={value}" for name, value in env.items())
+
+
 @dataclass
 class Child:
     """A finished phase process: its JSON result, wall time and peak resident memory."""
@@ -152,7 +157,7 @@ def index_and_encode(
     }
     for variant in variants:  # the same build with one setting changed
         env = BUILD_VARIANTS[variant]
-        log(f"indexing {name} with {' '.join(f'{k}={v}' for k, v in env.items())}")
+        log(f"indexing {name} with {settings_text(env)}")
         target = str(CACHE / f"idx-{variant}-{name}")
         made = phase("index", "--corpus", str(corpus), "--index-dir", target, env=env)
         entry[variant] = made.result | _usage(made)
@@ -181,7 +186,8 @@ def archive(args: argparse.Namespace) -> Result:
     """The whole OrangeSum corpus indexed as an admin would (goal: 15 minutes here), a plain
     encode of a sample of its chunks for the ratio, and warm latency on its real-text index."""
     env = BUILD_VARIANTS[args.archive_variant] if args.archive_variant else None
-    log(f"indexing the whole archive, {ORANGESUM.name} (about half an hour on 2 cores) {env or ''}")
+    with_env = f" with {settings_text(env)}" if env else ""
+    log(f"indexing the whole archive, {ORANGESUM.name}{with_env} (about half an hour on 2 cores)")
     target = CACHE / "idx-archive"
     built = phase("index", "--corpus", str(ORANGESUM), "--index-dir", str(target), env=env)
     sample = str(args.archive_encode_sample)
@@ -321,6 +327,11 @@ RERUN_OPTIONS = (
     "scale_chunks", "latency_questions", "cold_runs", "ann_chunks", "archive",
     "archive_encode_sample",
 )  # fmt: skip
+# Options that describe one section only: taken from this run when it reran that section.
+SECTION_OPTIONS = {
+    "indexing": [f"with_{variant}" for variant in BUILD_VARIANTS],
+    "archive": ["archive_variant"],
+}
 
 
 def run(args: argparse.Namespace, out: Path) -> Result:
@@ -331,14 +342,15 @@ def run(args: argparse.Namespace, out: Path) -> Result:
     if not args.archive and not args.only:  # the hour-long archive build runs only when asked
         wanted.discard("archive")
     previous: Result = {}
-    if args.only:
+    if args.only and (out / "latest.json").is_file():  # else: the first run in this folder
         previous = json.loads((out / "latest.json").read_text("utf-8"))
         kept = [s for s in SECTIONS if s not in wanted]
         results.update({key: previous[key] for key in _keys(kept) if key in previous})
         earlier = previous.get("measured_in") or dict.fromkeys(SECTIONS, previous["machine"])
         results["measured_in"] = {s: earlier[s] for s in kept if s in earlier}
+        rerun = {*RERUN_OPTIONS, *(o for s in wanted for o in SECTION_OPTIONS.get(s, ()))}
         results["options"] = previous["options"] | {
-            k: v for k, v in results["options"].items() if k in RERUN_OPTIONS
+            k: v for k, v in results["options"].items() if k in rerun
         }
 
     def checkpoint() -> None:
@@ -430,8 +442,8 @@ def indexing(args: argparse.Namespace) -> Result:
 
 def options(args: argparse.Namespace) -> Result:
     names = ["limit", "scale_chunks", "latency_questions", "cold_runs", "skip_txtai"]
-    names += ["masakhanews_limit", "eval_limit", "ann_chunks", "baseline_tree", "with_int8"]
-    names += ["with_content"]
+    names += ["masakhanews_limit", "eval_limit", "ann_chunks", "baseline_tree"]
+    names += [f"with_{variant}" for variant in BUILD_VARIANTS]
     names += ["archive", "archive_encode_sample", "archive_variant"]
     names += ["index_corpora"]
     return {name: getattr(args, name) for name in names}
@@ -486,14 +498,11 @@ def parser() -> argparse.ArgumentParser:
         help="a checkout of newsbot before the speed work (e.g. `git worktree add /tmp/base "
         "9a94f74`): its indexing and cold start run beside today's",
     )  # fmt: skip
-    cli.add_argument(
-        "--with-int8", action="store_true",
-        help="also index each corpus with NEWSBOT_EMBEDDING_PRECISION=int8",
-    )  # fmt: skip
-    cli.add_argument(
-        "--with-content", action="store_true",
-        help="also index each corpus with NEWSBOT_EMBED_TEXT=content (French content words)",
-    )  # fmt: skip
+    for variant, env in BUILD_VARIANTS.items():
+        cli.add_argument(
+            f"--with-{variant}", action="store_true",
+            help=f"also index each corpus with {settings_text(env)}",
+        )  # fmt: skip
     cli.add_argument(
         "--index-corpora",
         type=lambda text: [part.strip() for part in text.split(",") if part.strip()],
