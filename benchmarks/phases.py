@@ -117,6 +117,8 @@ def phase_index(corpus: Path, index_dir: Path, eval_cache: Path | None) -> Resul
         "model_load_seconds": round(load_seconds, 2),
         "precision": str(getattr(embedder, "precision", "float32")),
         "embed_text": settings.embed_text,
+        "embed_processes": report.embed_processes,
+        "worker_peak_rss_mb": round(report.worker_peak_rss_mb, 1),
     }
 
 

@@ -45,6 +45,7 @@ DEFAULT_ANN_CHUNKS = 1_000_000
 BUILD_VARIANTS = {
     "int8": {"NEWSBOT_EMBEDDING_PRECISION": "int8"},
     "content": {"NEWSBOT_EMBED_TEXT": "content"},
+    "processes": {"NEWSBOT_BUILD_PROCESSES": "2"},
 }
 
 Result = dict[str, Any]
@@ -160,7 +161,7 @@ def index_and_encode(
         log(f"indexing {name} with {settings_text(env)}")
         target = str(CACHE / f"idx-{variant}-{name}")
         made = phase("index", "--corpus", str(corpus), "--index-dir", target, env=env)
-        entry[variant] = made.result | _usage(made)
+        entry[variant] = made.result | _usage(made) | {"settings": settings_text(env)}
     if baseline is not None:
         log(f"indexing {name} with the baseline checkout {baseline}")
         target = str(CACHE / f"idx-baseline-{name}")
@@ -169,10 +170,24 @@ def index_and_encode(
     return entry
 
 
+def _variant_names(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [name for name in names if name not in BUILD_VARIANTS]
+    if unknown or not names:
+        known = ",".join(BUILD_VARIANTS)
+        raise argparse.ArgumentTypeError(
+            f"unknown build variant {','.join(unknown) or text!r}; known: {known}"
+        )
+    return names
+
+
 def _usage(child: Child) -> Result:
-    """Peak RSS, wall and CPU time of a phase; chunks per CPU-second when it embedded chunks."""
+    """Peak RSS, wall and CPU time of a phase; chunks per CPU-second when it embedded chunks.
+
+    A build's embedding workers (NEWSBOT_BUILD_PROCESSES) are its own children, whose memory
+    ``wait4`` does not add up: their peaks count on top of the phase's."""
     usage: Result = {
-        "peak_rss_mb": child.peak_rss_mb,
+        "peak_rss_mb": round(child.peak_rss_mb + child.result.get("worker_peak_rss_mb", 0), 1),
         "wall_seconds": child.seconds,
         "cpu_seconds": child.cpu_seconds,
     }
@@ -185,11 +200,11 @@ def _usage(child: Child) -> Result:
 def archive(args: argparse.Namespace) -> Result:
     """The whole OrangeSum corpus indexed as an admin would (goal: 15 minutes here), a plain
     encode of a sample of its chunks for the ratio, and warm latency on its real-text index."""
-    env = BUILD_VARIANTS[args.archive_variant] if args.archive_variant else None
+    env = {k: v for name in args.archive_variant or [] for k, v in BUILD_VARIANTS[name].items()}
     with_env = f" with {settings_text(env)}" if env else ""
     log(f"indexing the whole archive, {ORANGESUM.name}{with_env} (about half an hour on 2 cores)")
     target = CACHE / "idx-archive"
-    built = phase("index", "--corpus", str(ORANGESUM), "--index-dir", str(target), env=env)
+    built = phase("index", "--corpus", str(ORANGESUM), "--index-dir", str(target), env=env or None)
     sample = str(args.archive_encode_sample)
     log(f"plain SentenceTransformer.encode over {sample} of its {built.result['chunks']} chunks")
     encoded = phase("encode", "--index-dir", built.result["index_dir"], "--sample", sample)
@@ -197,7 +212,7 @@ def archive(args: argparse.Namespace) -> Result:
     index_dir = Path(built.result["index_dir"])
     return {
         "corpus": ORANGESUM.name,
-        "newsbot": built.result | _usage(built),
+        "newsbot": built.result | _usage(built) | {"settings": settings_text(env)},
         "encode_sample": encoded.result | _usage(encoded),
         "latency": latency(index_dir, args, None),
     }
@@ -323,14 +338,11 @@ SECTIONS = (
 
 
 #: Options that only shape sections a partial re-run (``--only``) can measure again.
-RERUN_OPTIONS = (
-    "scale_chunks", "latency_questions", "cold_runs", "ann_chunks", "archive",
-    "archive_encode_sample",
-)  # fmt: skip
+RERUN_OPTIONS = ("scale_chunks", "latency_questions", "cold_runs", "ann_chunks")
 # Options that describe one section only: taken from this run when it reran that section.
 SECTION_OPTIONS = {
     "indexing": [f"with_{variant}" for variant in BUILD_VARIANTS],
-    "archive": ["archive_variant"],
+    "archive": ["archive", "archive_encode_sample", "archive_variant"],
 }
 
 
@@ -518,8 +530,9 @@ def parser() -> argparse.ArgumentParser:
         help="chunks of the archive the plain-encode baseline embeds (default 20,000)",
     )  # fmt: skip
     cli.add_argument(
-        "--archive-variant", choices=sorted(BUILD_VARIANTS), default=None,
-        help="build the archive with one setting changed, as --with-<name> does for the others",
+        "--archive-variant", type=_variant_names, default=None,
+        help="build the archive with these settings changed (comma-separated names of "
+        f"{','.join(BUILD_VARIANTS)}), as --with-<name> does for the others",
     )  # fmt: skip
     cli.add_argument("--out", type=Path, default=RESULTS, help="results folder")
     cli.add_argument(

@@ -59,7 +59,8 @@ def describe_report(report: BuildReport) -> str:
         f"removed {report.removed}, duplicates skipped {report.duplicates}",
         f"  embedded {report.embedded_chunks} chunks (reused {report.reused_chunks}) in "
         f"{report.seconds:.1f} s: {report.articles_per_second:.1f} articles/s, "
-        f"{report.chunks_per_second:.1f} chunks/s",
+        f"{report.chunks_per_second:.1f} chunks/s"
+        + (f" ({report.embed_processes} processes)" if report.embed_processes > 1 else ""),
     ]
     if report.skipped:
         lines.append(f"  skipped {len(report.skipped)} input(s):")

@@ -96,6 +96,7 @@ def make_build_config(settings: Settings) -> BuildConfig:
         max_article_chars=settings.max_article_chars,
         vector_index=settings.vector_index,
         embed_text=settings.embed_text,
+        processes=settings.build_processes,
     )
 
 

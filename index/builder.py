@@ -20,6 +20,7 @@ from index.cleaning import CleaningReport, clean_articles
 from index.corpus import DEFAULT_MAX_ARTICLE_CHARS, read_corpus
 from index.embed_text import EmbedText, model_text
 from index.embedding import Embedder
+from index.embedding_pool import encoding_pool
 from index.errors import IndexMismatchError
 from index.language import detect_language
 from index.lexical import BM25Index
@@ -51,6 +52,7 @@ class BuildConfig:
     max_article_chars: int = DEFAULT_MAX_ARTICLE_CHARS  # longer articles are skipped
     vector_index: VectorIndexKind = "auto"  # exact, or IVF from AUTO_IVF_CHUNKS chunks
     embed_text: EmbedText = "full"  # what the model reads of a French chunk (index.embed_text)
+    processes: int = 1  # processes embedding at once (index.embedding_pool)
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ class BuildReport:
     skipped: list[SkippedInput] = field(default_factory=list)
     seconds: float = 0.0
     embed_seconds: float = 0.0
+    embed_processes: int = 1  # processes that embedded batches (1 when workers were not needed)
+    worker_peak_rss_mb: float = 0.0  # summed over the embedding workers (their own processes)
     cleaning: CleaningReport = field(default_factory=CleaningReport)
 
     @property
@@ -280,13 +284,17 @@ def _vectors_for(
     unique = sorted(rows_of, key=len, reverse=True)
     notify("embedding", 0, len(todo))
     done = 0
-    for first in range(0, len(unique), EMBED_BATCH_CHUNKS):
-        texts = unique[first : first + EMBED_BATCH_CHUNKS]
-        vectors = embedder.encode(texts, batch_size=config.batch_size)
-        for text, vector in zip(texts, vectors, strict=True):
-            matrix[rows_of[text]] = vector
-            done += len(rows_of[text])
-        notify("embedding", done, len(todo))
+    step = EMBED_BATCH_CHUNKS * config.processes  # every process gets several model batches
+    with encoding_pool(embedder, config.processes) as pool:
+        for first in range(0, len(unique), step):
+            texts = unique[first : first + step]
+            vectors = pool.encode(texts, batch_size=config.batch_size)
+            for text, vector in zip(texts, vectors, strict=True):
+                matrix[rows_of[text]] = vector
+                done += len(rows_of[text])
+            notify("embedding", done, len(todo))
+    report.embed_processes = 1 + pool.workers if pool.worker_batches else 1
+    report.worker_peak_rss_mb = sum(pool.worker_peak_rss_kib.values()) / 1024
     report.embed_seconds = time.perf_counter() - started
     return matrix
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -67,6 +69,33 @@ def _bf16_is_fast() -> bool:
     return bool(re.search(r"\b(amx_bf16|avx512_bf16)\b", flags))
 
 
+@dataclass(frozen=True)
+class ModelRecipe:
+    """How to load the same model in another process (a build worker): picklable, unlike it."""
+
+    model: str
+    device: str
+    precision: Precision
+
+    def load(self, threads: int) -> SentenceTransformerEmbedder:
+        return SentenceTransformerEmbedder(
+            self.model, device=self.device, precision=self.precision, threads=threads
+        )
+
+
+@contextmanager
+def torch_threads(count: int) -> Iterator[None]:
+    """PyTorch's intra-op pool is process-wide: set it for a block, then put it back."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 class SentenceTransformerEmbedder:
     """sentence-transformers model, normalised for inner-product search."""
 
@@ -100,6 +129,7 @@ class SentenceTransformerEmbedder:
         if use_bf16:
             self._model.to(torch.bfloat16)
         self.precision: str = "bfloat16" if use_bf16 else "float32"
+        self.recipe = ModelRecipe(model, device, "bfloat16" if use_bf16 else "float32")
         dimension = self._model.get_embedding_dimension()
         self.dimension = int(dimension) if dimension else 0
         seq = getattr(self._model, "max_seq_length", None)
