@@ -170,8 +170,12 @@ def index_and_encode(
     return entry
 
 
+def _comma_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 def _variant_names(text: str) -> list[str]:
-    names = [part.strip() for part in text.split(",") if part.strip()]
+    names = _comma_list(text)
     unknown = [name for name in names if name not in BUILD_VARIANTS]
     if unknown or not names:
         known = ",".join(BUILD_VARIANTS)
@@ -517,7 +521,7 @@ def parser() -> argparse.ArgumentParser:
         )  # fmt: skip
     cli.add_argument(
         "--index-corpora",
-        type=lambda text: [part.strip() for part in text.split(",") if part.strip()],
+        type=_comma_list,
         default=None,
         help="index only these of masakhanews,orangesum,xling-dev (default: all three)",
     )
@@ -537,7 +541,7 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument("--out", type=Path, default=RESULTS, help="results folder")
     cli.add_argument(
         "--only",
-        type=lambda text: [part.strip() for part in text.split(",") if part.strip()],
+        type=_comma_list,
         default=None,
         help=f"re-run only these sections of the last run ({','.join(SECTIONS)}); "
         "the others are kept from OUT/latest.json",
