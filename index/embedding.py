@@ -128,8 +128,9 @@ class SentenceTransformerEmbedder:
         )
         if use_bf16:
             self._model.to(torch.bfloat16)
-        self.precision: str = "bfloat16" if use_bf16 else "float32"
-        self.recipe = ModelRecipe(model, device, "bfloat16" if use_bf16 else "float32")
+        computes_in: Precision = "bfloat16" if use_bf16 else "float32"
+        self.precision: str = computes_in
+        self.recipe = ModelRecipe(model, device, computes_in)  # workers compute the same way
         dimension = self._model.get_embedding_dimension()
         self.dimension = int(dimension) if dimension else 0
         seq = getattr(self._model, "max_seq_length", None)
