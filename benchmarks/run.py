@@ -46,6 +46,7 @@ BUILD_VARIANTS = {
     "int8": {"NEWSBOT_EMBEDDING_PRECISION": "int8"},
     "content": {"NEWSBOT_EMBED_TEXT": "content"},
     "processes": {"NEWSBOT_BUILD_PROCESSES": "2"},
+    "eager": {"NEWSBOT_EMBEDDING_GRAPH": "eager"},  # the model run without the fused graph
 }
 
 Result = dict[str, Any]

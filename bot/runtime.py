@@ -49,6 +49,7 @@ def make_embedder(settings: Settings) -> Embedder:
         device=settings.device,
         precision="auto" if precision == "int8" else precision,
         threads=settings.torch_threads,
+        graph=settings.embedding_graph,
     )
     from index.embedding import resolve_model
     from index.onnx_encoder import OnnxUnavailableError, ensure_onnx

@@ -4,6 +4,7 @@ deterministic embedder, and so `--help` and `stats` never pay for importing torc
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -19,7 +20,13 @@ from index.errors import EmbeddingModelError
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from index.fused_encoder import FusedEncoder
+
+log = logging.getLogger(__name__)
+MIN_FUSED_TEXTS = 16  # a model batch of a build; a question or two embeds eagerly (no warm-up)
+
 Precision = Literal["auto", "float32", "bfloat16"]
+Graph = Literal["fused", "eager"]
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 MODEL_SETTING = "NEWSBOT_EMBEDDING_MODEL"
 
@@ -76,10 +83,15 @@ class ModelRecipe:
     model: str
     device: str
     precision: Precision
+    graph: Graph = "fused"
 
     def load(self, threads: int) -> SentenceTransformerEmbedder:
         return SentenceTransformerEmbedder(
-            self.model, device=self.device, precision=self.precision, threads=threads
+            self.model,
+            device=self.device,
+            precision=self.precision,
+            threads=threads,
+            graph=self.graph,
         )
 
 
@@ -106,6 +118,7 @@ class SentenceTransformerEmbedder:
         device: str = "cpu",
         precision: Precision = "auto",
         threads: int = 0,
+        graph: Graph = "fused",
     ) -> None:
         load_from, self.model_id = resolve_model(model)
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -130,7 +143,14 @@ class SentenceTransformerEmbedder:
             self._model.to(torch.bfloat16)
         computes_in: Precision = "bfloat16" if use_bf16 else "float32"
         self.precision: str = computes_in
-        self.recipe = ModelRecipe(model, device, computes_in)  # workers compute the same way
+        self._fused: FusedEncoder | None = None
+        if graph == "fused":
+            from index.fused_encoder import FusedEncoder, fusable
+
+            if fusable(self._model):
+                self._fused = FusedEncoder(self._model)
+        self.graph: str = "fused" if self._fused else "eager"  # a cache key, like precision
+        self.recipe = ModelRecipe(model, device, computes_in, graph)  # workers compute alike
         dimension = self._model.get_embedding_dimension()
         self.dimension = int(dimension) if dimension else 0
         seq = getattr(self._model, "max_seq_length", None)
@@ -143,6 +163,12 @@ class SentenceTransformerEmbedder:
     def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> NDArray[np.float32]:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._fused is not None and len(texts) >= MIN_FUSED_TEXTS:
+            try:
+                return self._fused.encode(texts, batch_size=batch_size)
+            except Exception as exc:  # a model the trace cannot reproduce: embed eagerly
+                log.warning("fused graph unusable, embedding eagerly: %s", exc)
+                self._fused = None
         vectors = self._model.encode(
             list(texts),
             batch_size=batch_size,

@@ -183,6 +183,7 @@ def cache_key(paths: Sequence[Path], settings: Settings, embedder: Embedder) -> 
         "dimension": embedder.dimension,
         "max_tokens": embedder.max_tokens,
         "precision": embedder.precision,
+        "graph": getattr(embedder, "graph", "eager"),  # fused and eager vectors differ slightly
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
         "embed_text": settings.embed_text,
