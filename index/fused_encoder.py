@@ -63,11 +63,15 @@ def onednn_fusion() -> Iterator[None]:
     """PyTorch's fuser switch and its shape budget are process-wide: set them for a block."""
     was_enabled = torch.jit.onednn_fusion_enabled()  # type: ignore[no-untyped-call]
     torch.jit.enable_onednn_fusion(True)
-    strategy = torch.jit.set_fusion_strategy([("STATIC", SHAPES)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript's: see the docstring
+        strategy = torch.jit.set_fusion_strategy([("STATIC", SHAPES)])
     try:
         yield
     finally:
-        torch.jit.set_fusion_strategy(strategy)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            torch.jit.set_fusion_strategy(strategy)
         torch.jit.enable_onednn_fusion(was_enabled)
 
 
@@ -92,7 +96,7 @@ class FusedEncoder:
         mask = features["attention_mask"]
         lengths = mask.sum(dim=1)
         order = torch.argsort(lengths, descending=True, stable=True)
-        out = np.empty((len(texts), self._dimension()), dtype=np.float32)
+        out = np.empty((len(texts), int(self._model.get_embedding_dimension())), np.float32)
         with torch.no_grad(), onednn_fusion():
             for first in range(0, len(texts), batch_size):
                 rows = order[first : first + batch_size]
@@ -101,12 +105,7 @@ class FusedEncoder:
                 if self._graph is None:
                     self._trace(batch, [texts[int(i)] for i in rows])
                 out[rows.numpy()] = self._graph(*batch).numpy()
-        # The fused float32 tail still rounds like bfloat16 (norms 0.9994-1.0): normalise again.
-        out /= np.linalg.norm(out, axis=1, keepdims=True)
         return out
-
-    def _dimension(self) -> int:
-        return int(self._model.get_embedding_dimension())
 
     def _batch(self, features: dict[str, Any], rows: Any, width: int) -> tuple[Any, ...]:
         if not self._inputs:
@@ -138,7 +137,6 @@ class FusedEncoder:
                 )
             )
         fused = graph(*batch).numpy()
-        fused /= np.linalg.norm(fused, axis=1, keepdims=True)
         eager = self._model.encode(
             texts,
             batch_size=len(texts),

@@ -8,7 +8,8 @@ import logging
 
 import numpy as np
 import pytest
-from sentence_transformers import SentenceTransformer, models
+from sentence_transformers import SentenceTransformer
+from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 
 from bot.runtime import make_embedder
 from bot.settings import load_settings
@@ -86,9 +87,9 @@ def test_a_graph_that_disagrees_with_the_model_is_dropped_for_eager(
 
 def test_models_without_mean_pooling_and_the_eager_setting_stay_eager() -> None:
     path = str(default_model_path())
-    transformer = models.Transformer(path)
+    transformer = Transformer(path)
     cls_pooled = SentenceTransformer(
-        modules=[transformer, models.Pooling(transformer.get_embedding_dimension(), "cls")]
+        modules=[transformer, Pooling(transformer.get_embedding_dimension(), "cls")]
     )
     assert not fused_encoder.fusable(cls_pooled)
     assert fused_encoder.fusable(SentenceTransformer(path))
