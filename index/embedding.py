@@ -149,12 +149,16 @@ class SentenceTransformerEmbedder:
 
             if fusable(self._model):
                 self._fused = FusedEncoder(self._model)
-        self.graph: str = "fused" if self._fused else "eager"  # a cache key, like precision
         self.recipe = ModelRecipe(model, device, computes_in, graph)  # workers compute alike
         dimension = self._model.get_embedding_dimension()
         self.dimension = int(dimension) if dimension else 0
         seq = getattr(self._model, "max_seq_length", None)
         self.max_tokens: int | None = int(seq) if seq else None
+
+    @property
+    def graph(self) -> str:
+        """How builds run the model ("fused" or "eager"): a cache key, like precision."""
+        return "fused" if self._fused is not None else "eager"
 
     def count_tokens(self, text: str) -> int:
         encoded = self._model.tokenizer(text, add_special_tokens=True, verbose=False)

@@ -63,16 +63,21 @@ def onednn_fusion() -> Iterator[None]:
     """PyTorch's fuser switch and its shape budget are process-wide: set them for a block."""
     was_enabled = torch.jit.onednn_fusion_enabled()  # type: ignore[no-untyped-call]
     torch.jit.enable_onednn_fusion(True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript's: see the docstring
-        strategy = torch.jit.set_fusion_strategy([("STATIC", SHAPES)])
+    strategy = _set_fusion_strategy([("STATIC", SHAPES)])
     try:
         yield
     finally:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            torch.jit.set_fusion_strategy(strategy)
+        _set_fusion_strategy(strategy)
         torch.jit.enable_onednn_fusion(was_enabled)
+
+
+def _set_fusion_strategy(strategy: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Set PyTorch's fusion strategy, returning the previous one, without TorchScript's
+    deprecation notice (see the module docstring)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        previous: list[tuple[str, int]] = torch.jit.set_fusion_strategy(strategy)
+    return previous
 
 
 def _round_up(value: int, step: int) -> int:

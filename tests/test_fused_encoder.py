@@ -78,6 +78,7 @@ def test_a_graph_that_disagrees_with_the_model_is_dropped_for_eager(
         vectors = embedder.encode(texts)
     assert "fused graph unusable, embedding eagerly" in caplog.text
     assert "min cosine" in caplog.text
+    assert embedder.graph == "eager"  # what the embedder reports is what it now does
     eager = _eager_vectors(embedder, texts)
     assert np.sum(vectors * eager / np.linalg.norm(vectors, axis=1)[:, None], axis=1).min() > 0.999
     caplog.clear()
