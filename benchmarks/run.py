@@ -47,6 +47,7 @@ BUILD_VARIANTS = {
     "content": {"NEWSBOT_EMBED_TEXT": "content"},
     "processes": {"NEWSBOT_BUILD_PROCESSES": "2"},
     "eager": {"NEWSBOT_EMBEDDING_GRAPH": "eager"},  # the model run without the fused graph
+    "fused": {"NEWSBOT_EMBEDDING_GRAPH": "fused"},  # fused even where auto is eager (float32)
 }
 
 Result = dict[str, Any]

@@ -85,8 +85,9 @@ class Settings(BaseSettings):
     embedding_precision: Literal["auto", "float32", "bfloat16", "int8"] = "auto"
     batch_size: int = Field(32, ge=1, le=4096)
     # fused: builds run the model as one traced graph that oneDNN fuses (index/fused_encoder.py);
-    # eager: sentence-transformers' own encode. A model the trace cannot reproduce runs eagerly.
-    embedding_graph: Literal["fused", "eager"] = "fused"
+    # eager: sentence-transformers' own encode; auto: fused where the model computes in bfloat16
+    # (it pays there), eager in float32. A model the trace cannot reproduce runs eagerly.
+    embedding_graph: Literal["auto", "fused", "eager"] = "auto"
     # processes embedding a build at once (one PyTorch thread each); 1: this process alone
     build_processes: int = Field(1, ge=1, le=64)
     torch_threads: int = Field(0, ge=0, le=256)  # 0: PyTorch's default (one per core)

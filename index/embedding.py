@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 MIN_FUSED_TEXTS = 16  # a model batch of a build; a question or two embeds eagerly (no warm-up)
 
 Precision = Literal["auto", "float32", "bfloat16"]
-Graph = Literal["fused", "eager"]
+Graph = Literal["auto", "fused", "eager"]
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 MODEL_SETTING = "NEWSBOT_EMBEDDING_MODEL"
 
@@ -83,7 +83,7 @@ class ModelRecipe:
     model: str
     device: str
     precision: Precision
-    graph: Graph = "fused"
+    graph: Graph = "auto"
 
     def load(self, threads: int) -> SentenceTransformerEmbedder:
         return SentenceTransformerEmbedder(
@@ -118,7 +118,7 @@ class SentenceTransformerEmbedder:
         device: str = "cpu",
         precision: Precision = "auto",
         threads: int = 0,
-        graph: Graph = "fused",
+        graph: Graph = "auto",
     ) -> None:
         load_from, self.model_id = resolve_model(model)
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -144,19 +144,19 @@ class SentenceTransformerEmbedder:
         computes_in: Precision = "bfloat16" if use_bf16 else "float32"
         self.precision: str = computes_in
         self._fused: FusedEncoder | None = None
-        if graph == "fused":
+        if graph == "fused" or (graph == "auto" and use_bf16):
             from index.fused_encoder import FusedEncoder, fusable
 
             if fusable(self._model):
                 self._fused = FusedEncoder(self._model)
-        self.recipe = ModelRecipe(model, device, computes_in, graph)  # workers compute alike
+        self.recipe = ModelRecipe(model, device, computes_in, self.graph)  # workers alike
         dimension = self._model.get_embedding_dimension()
         self.dimension = int(dimension) if dimension else 0
         seq = getattr(self._model, "max_seq_length", None)
         self.max_tokens: int | None = int(seq) if seq else None
 
     @property
-    def graph(self) -> str:
+    def graph(self) -> Graph:
         """How builds run the model ("fused" or "eager"): a cache key, like precision."""
         return "fused" if self._fused is not None else "eager"
 

@@ -1,5 +1,6 @@
-"""NEWSBOT_EMBEDDING_GRAPH=fused: a build embeds through a traced graph that oneDNN fuses, and
-gets the vectors the model's own encode gives, in the caller's order, padding or not."""
+"""NEWSBOT_EMBEDDING_GRAPH=fused (what auto picks in bfloat16): a build embeds through a traced
+graph that oneDNN fuses, and gets the vectors the model's own encode gives, in the caller's
+order, padding or not."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 
 from bot.runtime import make_embedder
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 from index import fused_encoder
 from index.embedding import SentenceTransformerEmbedder, default_model_path
 from index.errors import SettingsError
@@ -95,6 +96,17 @@ def test_models_without_mean_pooling_and_the_eager_setting_stay_eager() -> None:
     assert not fused_encoder.fusable(cls_pooled)
     assert fused_encoder.fusable(SentenceTransformer(path))
     assert SentenceTransformerEmbedder(graph="eager").graph == "eager"
+
+
+def test_auto_fuses_exactly_the_models_that_compute_in_bfloat16() -> None:
+    """Fusing pays in bfloat16 (AMX, AVX512-BF16); in float32 it measured no faster, so the
+    default graph follows the precision the CPU gets."""
+    for precision in ("float32", "bfloat16"):
+        embedder = SentenceTransformerEmbedder(precision=precision, graph="auto")
+        expected = "fused" if precision == "bfloat16" else "eager"
+        assert (embedder.precision, embedder.graph) == (precision, expected)
+        assert embedder.recipe.graph == expected  # build workers resolve it the same way
+    assert Settings.model_fields["embedding_graph"].default == "auto"
 
 
 def test_the_setting_reaches_the_embedder_and_rejects_unknown_values(
