@@ -212,6 +212,24 @@ def mean_pool(states: NDArray[np.float32], mask: NDArray[np.int64]) -> NDArray[n
     return result
 
 
+def model_feeds(
+    encodings: Sequence[Any], inputs: Sequence[str]
+) -> tuple[dict[str, NDArray[np.int64]], NDArray[np.int64]]:
+    """The graph's ``inputs`` for a batch of ``tokenizers`` encodings padded to the longest,
+    and the attention mask (which tokens are real: pooling and calibration need it)."""
+    width = max(len(e.ids) for e in encodings)
+    ids = np.zeros((len(encodings), width), dtype=np.int64)
+    mask = np.zeros((len(encodings), width), dtype=np.int64)
+    types = np.zeros((len(encodings), width), dtype=np.int64)
+    for row, encoding in enumerate(encodings):
+        n = len(encoding.ids)
+        ids[row, :n] = encoding.ids
+        mask[row, :n] = 1
+        types[row, :n] = encoding.type_ids
+    every = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+    return {name: every[name] for name in inputs}, mask
+
+
 class OnnxEmbedder:
     """An ``Embedder`` on ONNX Runtime + ``tokenizers``: vectors equal sentence-transformers'.
 
@@ -284,17 +302,8 @@ class OnnxEmbedder:
 
     def _run(self, encodings: Sequence[Any]) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
         """Token states for one batch of encodings, padded to its longest member."""
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
-        mask = np.zeros((len(encodings), width), dtype=np.int64)
-        types = np.zeros((len(encodings), width), dtype=np.int64)
-        for row, encoding in enumerate(encodings):
-            n = len(encoding.ids)
-            ids[row, :n] = encoding.ids
-            mask[row, :n] = 1
-            types[row, :n] = encoding.type_ids
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        outputs = self._session.run(None, {name: feeds[name] for name in self._inputs})
+        feeds, mask = model_feeds(encodings, self._inputs)
+        outputs = self._session.run(None, feeds)
         return np.asarray(outputs[0], dtype=np.float32), mask
 
     def warm_up(self) -> None:

@@ -59,8 +59,11 @@ def weight_products(model: Any) -> list[Any]:
     return [n for n in model.graph.node if n.op_type == "MatMul" and n.input[1] in weights]
 
 
+Batch = tuple[dict[str, "NDArray[np.int64]"], "NDArray[np.int64]"]  # feeds, attention mask
+
+
 def calibrate(
-    model: Any, tensors: Sequence[str], feeds: Sequence[dict[str, NDArray[np.int64]]]
+    model: Any, tensors: Sequence[str], batches: Sequence[Batch]
 ) -> dict[str, NDArray[np.float32]]:
     """Per channel, the largest |value| each of ``tensors`` takes on real (unpadded) tokens."""
     import onnx
@@ -74,9 +77,9 @@ def calibrate(
         )
     session = ort.InferenceSession(probe.SerializeToString(), providers=["CPUExecutionProvider"])
     maxima: dict[str, NDArray[np.float32]] = {}
-    for feed in feeds:
-        real = feed["attention_mask"].astype(bool)
-        for name, values in zip(tensors, session.run(list(tensors), feed), strict=True):
+    for feeds, mask in batches:
+        real = mask.astype(bool)
+        for name, values in zip(tensors, session.run(list(tensors), feeds), strict=True):
             seen = np.abs(values[real]).max(axis=0)
             maxima[name] = np.maximum(maxima[name], seen) if name in maxima else seen
     return maxima
@@ -119,28 +122,22 @@ def smooth(model: Any, maxima: dict[str, NDArray[np.float32]], alpha: float) -> 
     model.graph.node.extend(nodes)
 
 
-def calibration_feeds(
+def calibration_batches(
     tokenizer_file: Path, max_tokens: int, inputs: Sequence[str]
-) -> list[dict[str, NDArray[np.int64]]]:
+) -> list[Batch]:
     """The bundled calibration passages as model inputs, a few per batch."""
     from tokenizers import Tokenizer
+
+    from index.onnx_encoder import model_feeds
 
     tokenizer = Tokenizer.from_file(str(tokenizer_file))
     tokenizer.no_padding()
     tokenizer.enable_truncation(max_length=max_tokens)
     texts = [line for line in CALIBRATION_FILE.read_text("utf-8").splitlines() if line.strip()]
-    feeds = []
-    for first in range(0, len(texts), CALIBRATION_BATCH):
-        encodings = tokenizer.encode_batch(texts[first : first + CALIBRATION_BATCH])
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1
-        every = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        feeds.append({name: every[name] for name in inputs})
-    return feeds
+    return [
+        model_feeds(tokenizer.encode_batch(texts[first : first + CALIBRATION_BATCH]), inputs)
+        for first in range(0, len(texts), CALIBRATION_BATCH)
+    ]
 
 
 class _PreprocessingHint(logging.Filter):
@@ -172,7 +169,7 @@ def write_int8_graph(
     products = weight_products(model)
     kept_float = [n.name for n in products if product_kind(n.name) == "feed-forward-output"]
     tensors = sorted({n.input[0] for n in products if n.name not in kept_float})
-    maxima = calibrate(model, tensors, calibration_feeds(tokenizer_file, max_tokens, inputs))
+    maxima = calibrate(model, tensors, calibration_batches(tokenizer_file, max_tokens, inputs))
     smooth(model, maxima, SMOOTHING_ALPHA)
     token = uuid.uuid4().hex[:8]
     smoothed = target.with_name(f".{target.name}.{token}.float")

@@ -211,21 +211,21 @@ def test_smoothing_moves_scale_between_inputs_and_weights_without_changing_the_r
     import onnx
     import onnxruntime as ort
 
-    from index.onnx_int8 import calibrate, calibration_feeds, smooth, weight_products
+    from index.onnx_int8 import calibrate, calibration_batches, smooth, weight_products
 
     entry = next(p for p in onnx_cache.iterdir() if (p / "model.onnx").is_file())
     info = json.loads((entry / "export.json").read_text("utf-8"))
     model = onnx.load(str(entry / "model.onnx"))
-    feeds = calibration_feeds(default_model_path() / "tokenizer.json", 256, info["inputs"])
+    batches = calibration_batches(default_model_path() / "tokenizer.json", 256, info["inputs"])
     tensors = sorted({n.input[0] for n in weight_products(model)})
-    maxima = calibrate(model, tensors, feeds)
+    maxima = calibrate(model, tensors, batches)
     assert all(m.shape == (384,) or m.shape == (1536,) for m in maxima.values())
 
     def states(graph: onnx.ModelProto) -> np.ndarray:
         session = ort.InferenceSession(
             graph.SerializeToString(), providers=["CPUExecutionProvider"]
         )
-        return np.asarray(session.run(None, feeds[0])[0])
+        return np.asarray(session.run(None, batches[0][0])[0])
 
     before = states(model)
     smooth(model, maxima, 0.5)
