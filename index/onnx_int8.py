@@ -6,7 +6,8 @@ activations have a few channels far larger than the rest, so the others get few 
 CPUs without VNNI (AVX2 only) the 8-bit kernel also sums pairs of products in 16 bits, which
 saturate once activations use the whole range. Measured on an AVX2 EPYC (512 masakhanews
 chunks, mean cosine to float32): plain dynamic int8 of every product but the feed-forward
-outputs 0.995, which cost 0.6 point of recall@5 on xling-dev; with the two fixes below 0.998.
+outputs 0.995, which cost 0.6 point of recall@5 on xling-dev; with the two fixes below 0.998
+(recall@5 there is still 0.8 point under float32's: questions at the rank-5 edge flip).
 
 - SmoothQuant (Xiao et al., 2023): each product's input channel j is divided by
   ``s_j = max|x_j|^α / max|W_j|^(1-α)`` and the weight's row j multiplied by it. In float the
