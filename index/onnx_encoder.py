@@ -318,15 +318,34 @@ def quantize_int8(entry: Path, folder: Path) -> Path:
         return target
     from index.onnx_int8 import write_int8_graph
 
-    info = json.loads((entry / INFO_FILE).read_text("utf-8"))
     log.info("quantising %s to int8 (once per model)", entry.name)
-    return write_int8_graph(
-        entry / ONNX_FILE,
-        target,
-        folder / "tokenizer.json",
-        int(info["max_tokens"]),
-        info["inputs"],
-    )
+    return write_int8_graph(entry / ONNX_FILE, target, calibration_batches(entry, folder))
+
+
+#: Calibration passages a batch: the 37 bundled passages make three.
+CALIBRATION_BATCH = 16
+
+
+def calibration_batches(
+    entry: Path, folder: Path
+) -> list[tuple[dict[str, NDArray[np.int64]], NDArray[np.int64]]]:
+    """The int8 calibration passages as the export's inputs (with their masks), tokenised as
+    the encoder tokenises."""
+    from tokenizers import Tokenizer
+
+    from index.onnx_int8 import calibration_texts
+
+    info = json.loads((entry / INFO_FILE).read_text("utf-8"))
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=int(info["max_tokens"]))
+    texts = calibration_texts()
+    return [
+        model_feeds(
+            tokenizer.encode_batch(texts[first : first + CALIBRATION_BATCH]), info["inputs"]
+        )
+        for first in range(0, len(texts), CALIBRATION_BATCH)
+    ]
 
 
 def load_onnx_embedder(

@@ -38,20 +38,11 @@ CALIBRATION_FILE = Path(__file__).parent / "data" / "int8_calibration.txt"
 #: Migration strength, by mean cosine to float32 on 512 masakhanews chunks (AVX2 EPYC):
 #: 0.5 → 0.9979, 0.65 → 0.9976, 0.8 → 0.9970.
 SMOOTHING_ALPHA = 0.5
-CALIBRATION_BATCH = 16
 
 
-def product_kind(node_name: str) -> str:
-    """Which of a BERT layer's weight products a MatMul node of the export is."""
-    if "/attention/self/" in node_name:
-        return "query-key-value"
-    if "/attention/output/" in node_name:
-        return "attention-output"
-    if "/intermediate/" in node_name:
-        return "intermediate"
-    if "/output/dense" in node_name:
-        return "feed-forward-output"
-    return "other"
+def is_feed_forward_output(node_name: str) -> bool:
+    """Whether a MatMul node of a BERT export is a layer's feed-forward output product."""
+    return "/output/dense" in node_name and "/attention/" not in node_name
 
 
 def weight_products(model: Any) -> list[Any]:
@@ -123,22 +114,9 @@ def smooth(model: Any, maxima: dict[str, NDArray[np.float32]], alpha: float) -> 
     model.graph.node.extend(nodes)
 
 
-def calibration_batches(
-    tokenizer_file: Path, max_tokens: int, inputs: Sequence[str]
-) -> list[Batch]:
-    """The bundled calibration passages as model inputs, a few per batch."""
-    from tokenizers import Tokenizer
-
-    from index.onnx_encoder import model_feeds
-
-    tokenizer = Tokenizer.from_file(str(tokenizer_file))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(max_length=max_tokens)
-    texts = [line for line in CALIBRATION_FILE.read_text("utf-8").splitlines() if line.strip()]
-    return [
-        model_feeds(tokenizer.encode_batch(texts[first : first + CALIBRATION_BATCH]), inputs)
-        for first in range(0, len(texts), CALIBRATION_BATCH)
-    ]
+def calibration_texts() -> list[str]:
+    """The bundled calibration passages, one a line."""
+    return [line for line in CALIBRATION_FILE.read_text("utf-8").splitlines() if line.strip()]
 
 
 class _PreprocessingHint(logging.Filter):
@@ -159,18 +137,17 @@ def _without_preprocessing_hint() -> Iterator[None]:
         logging.getLogger().removeFilter(hint)
 
 
-def write_int8_graph(
-    source: Path, target: Path, tokenizer_file: Path, max_tokens: int, inputs: Sequence[str]
-) -> Path:
-    """Smooth ``source`` (the float32 export), quantise it and write it to ``target`` atomically."""
+def write_int8_graph(source: Path, target: Path, batches: Sequence[Batch]) -> Path:
+    """Smooth ``source`` (the float32 export) as calibrated on ``batches`` (the passages of
+    ``calibration_texts`` as model inputs), quantise it, write it to ``target`` atomically."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     model = onnx.load(str(source))
     products = weight_products(model)
-    kept_float = [n.name for n in products if product_kind(n.name) == "feed-forward-output"]
+    kept_float = [n.name for n in products if is_feed_forward_output(n.name)]
     tensors = sorted({n.input[0] for n in products if n.name not in kept_float})
-    maxima = calibrate(model, tensors, calibration_batches(tokenizer_file, max_tokens, inputs))
+    maxima = calibrate(model, tensors, batches)
     smooth(model, maxima, SMOOTHING_ALPHA)
     token = uuid.uuid4().hex[:8]
     smoothed = target.with_name(f".{target.name}.{token}.float")

@@ -211,12 +211,12 @@ def test_smoothing_moves_scale_between_inputs_and_weights_without_changing_the_r
     import onnx
     import onnxruntime as ort
 
-    from index.onnx_int8 import calibrate, calibration_batches, smooth, weight_products
+    from index.onnx_encoder import calibration_batches
+    from index.onnx_int8 import calibrate, smooth, weight_products
 
     entry = next(p for p in onnx_cache.iterdir() if (p / "model.onnx").is_file())
-    info = json.loads((entry / "export.json").read_text("utf-8"))
     model = onnx.load(str(entry / "model.onnx"))
-    batches = calibration_batches(default_model_path() / "tokenizer.json", 256, info["inputs"])
+    batches = calibration_batches(entry, default_model_path())
     tensors = sorted({n.input[0] for n in weight_products(model)})
     maxima = calibrate(model, tensors, batches)
     assert all(m.shape == (384,) or m.shape == (1536,) for m in maxima.values())
