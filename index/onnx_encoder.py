@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from index.embedding import Embedder
+    from index.onnx_int8 import Batch
 
 log = logging.getLogger(__name__)
 
@@ -212,9 +213,21 @@ def mean_pool(states: NDArray[np.float32], mask: NDArray[np.int64]) -> NDArray[n
     return result
 
 
-def model_feeds(
-    encodings: Sequence[Any], inputs: Sequence[str]
-) -> tuple[dict[str, NDArray[np.int64]], NDArray[np.int64]]:
+def model_tokenizer(folder: Path, max_tokens: int | None) -> Any:
+    """The model folder's ``tokenizers`` tokenizer, unpadded, truncating at ``max_tokens``
+    (None: never truncating)."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.no_padding()
+    if max_tokens is None:
+        tokenizer.no_truncation()
+    else:
+        tokenizer.enable_truncation(max_length=max_tokens)
+    return tokenizer
+
+
+def model_feeds(encodings: Sequence[Any], inputs: Sequence[str]) -> Batch:
     """The graph's ``inputs`` for a batch of ``tokenizers`` encodings padded to the longest,
     and the attention mask (which tokens are real: pooling and calibration need it)."""
     width = max(len(e.ids) for e in encodings)
@@ -257,11 +270,8 @@ class OnnxEmbedder:
         #: How the vectors were computed, for cache keys (float32 vectors equal torch's eager ones).
         self.graph = INT8_RECIPE if precision == "int8" else "eager"
         self._inputs: list[str] = list(info["inputs"])
-        self._tokenizer: Any = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._tokenizer.no_padding()
-        self._tokenizer.no_truncation()
-        self._counter: Any = self._tokenizer  # untruncated: chunking needs true lengths
-        self._tokenizer = Tokenizer.from_str(self._counter.to_str())
+        self._counter: Any = model_tokenizer(folder, None)  # chunking needs true lengths
+        self._tokenizer: Any = Tokenizer.from_str(self._counter.to_str())
         self._tokenizer.enable_truncation(max_length=self.max_tokens)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -326,19 +336,13 @@ def quantize_int8(entry: Path, folder: Path) -> Path:
 CALIBRATION_BATCH = 16
 
 
-def calibration_batches(
-    entry: Path, folder: Path
-) -> list[tuple[dict[str, NDArray[np.int64]], NDArray[np.int64]]]:
+def calibration_batches(entry: Path, folder: Path) -> list[Batch]:
     """The int8 calibration passages as the export's inputs (with their masks), tokenised as
     the encoder tokenises."""
-    from tokenizers import Tokenizer
-
     from index.onnx_int8 import calibration_texts
 
     info = json.loads((entry / INFO_FILE).read_text("utf-8"))
-    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(max_length=int(info["max_tokens"]))
+    tokenizer = model_tokenizer(folder, int(info["max_tokens"]))
     texts = calibration_texts()
     return [
         model_feeds(
