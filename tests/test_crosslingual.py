@@ -7,13 +7,22 @@ French sentence that answers ("hours"/"heures", "outage"/"panne") now count for 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from bot.answer.extract import TermMatches, coverage
+from bot.answer.extract import (
+    COGNATE_PREFIX,
+    SPELLING_VARIANT_MIN,
+    TermMatches,
+    Vocabulary,
+    _one_edit_apart,
+    coverage,
+)
 from index.crosslingual import GROUP_SEPARATOR, _entries, lexicon, members, term_groups
 from index.lexical import Tokenizer
+from tests.support import shared_path
 
 FRENCH = Tokenizer("fr")
 
@@ -58,3 +67,29 @@ def test_a_term_group_counts_once_and_is_found_by_any_member() -> None:
 def test_cognates_and_spelling_variants_still_match_without_the_lexicon() -> None:
     terms = {"ambassador": 1.0, "sergei": 1.0}
     assert coverage(terms, FRENCH("L'ambassadeur a rencontré Serguei Lavrov.")) == 1.0
+
+
+def test_an_article_vocabulary_finds_every_variant_a_word_by_word_search_finds() -> None:
+    """The vocabulary files words by their first and last letters so a question compares only
+    a few; a variant filed nowhere would be a term the sentence seems to lack."""
+    lines = shared_path("corpus", "masakhanews-fra.jsonl").read_text("utf-8").splitlines()
+    articles = [json.loads(line)["text"] for line in lines[:40]]
+    terms = sorted({t for text in articles[20:] for t in FRENCH(text)})
+
+    def variants(term: str, words: frozenset[str]) -> set[str]:
+        shortest = {w: min(len(w), len(term)) for w in words}
+        return {
+            w for w in words
+            if w == term
+            or (shortest[w] >= COGNATE_PREFIX and w[:COGNATE_PREFIX] == term[:COGNATE_PREFIX])
+            or (shortest[w] >= SPELLING_VARIANT_MIN and _one_edit_apart(term, w))
+        }  # fmt: skip
+
+    spelled = 0
+    for text in articles[:20]:
+        vocabulary = Vocabulary(FRENCH(text))
+        for term in terms:
+            expected = variants(term, vocabulary.words)
+            assert set(vocabulary.matching(term)) == expected, term
+            spelled += any(w[:COGNATE_PREFIX] != term[:COGNATE_PREFIX] for w in expected - {term})
+    assert spelled > 20  # variants the shared prefix does not give were looked for and found

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -52,6 +53,51 @@ def coverage(terms: Mapping[str, float], tokens: Iterable[str]) -> float:
     return TermMatches(terms, present).share(present)
 
 
+class Vocabulary:
+    """An article's distinct tokens, indexed for matching question terms.
+
+    Built once per article (``bot.answer.reader`` caches it with the article's sentences), so
+    a question only looks up its few terms. The words are kept sorted, and sorted read
+    backwards: the words sharing a term's first letters, or its last letters, are one slice
+    of either list. A spelling variant of a word of ``SPELLING_VARIANT_MIN`` letters or more
+    shares its first three letters with the word (the edit is further in) or its last three
+    (the edit is in the first three), so only those are compared letter by letter.
+    """
+
+    __slots__ = ("_backwards", "_sorted", "words")
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = frozenset(words)
+        self._sorted = sorted(self.words)
+        self._backwards = sorted(word[::-1] for word in self.words)
+
+    def matching(self, term: str) -> list[str]:
+        """The words that are ``term``, its near-cognates or spelling variants (``coverage``)."""
+        found = [term] if term in self.words else []
+        if len(term) < COGNATE_PREFIX:
+            return found
+        found.extend(_starting(self._sorted, term[:COGNATE_PREFIX]))
+        if len(term) >= SPELLING_VARIANT_MIN:
+            heads = _starting(self._sorted, term[:3])
+            tails = (word[::-1] for word in _starting(self._backwards, term[::-1][:3]))
+            found.extend(
+                word
+                for filed in (heads, tails)
+                for word in filed
+                if len(word) >= SPELLING_VARIANT_MIN
+                and abs(len(word) - len(term)) <= 1
+                and _one_edit_apart(term, word)
+            )
+        return found
+
+
+def _starting(ordered: list[str], prefix: str) -> Iterable[str]:
+    """The words of the sorted list ``ordered`` that start with ``prefix``."""
+    first = bisect.bisect_left(ordered, prefix)
+    last = bisect.bisect_left(ordered, prefix + "\U0010ffff", first)
+    return ordered[first:last]
+
+
 class TermMatches:
     """Which tokens of a vocabulary (an article's) each question term matches, found once.
 
@@ -60,22 +106,14 @@ class TermMatches:
     of the reading together. A sentence's coverage is then a few set intersections.
     """
 
-    def __init__(self, terms: Mapping[str, float], vocabulary: Iterable[str]) -> None:
+    def __init__(self, terms: Mapping[str, float], vocabulary: Vocabulary | Iterable[str]) -> None:
         self.terms = terms
         self.total = sum(terms.values())
-        words = set(vocabulary)
-        by_prefix: dict[str, list[str]] = {}
-        long_words: dict[int, list[str]] = {}
-        for word in words:
-            if len(word) >= COGNATE_PREFIX:
-                by_prefix.setdefault(word[:COGNATE_PREFIX], []).append(word)
-            if len(word) >= SPELLING_VARIANT_MIN:
-                long_words.setdefault(len(word), []).append(word)
+        if not isinstance(vocabulary, Vocabulary):
+            vocabulary = Vocabulary(vocabulary)
         self.found: dict[str, frozenset[str]] = {
             term: frozenset(
-                word
-                for member in members(term)
-                for word in _matching(member, words, by_prefix, long_words)
+                word for member in members(term) for word in vocabulary.matching(member)
             )
             for term in terms
         }
@@ -94,20 +132,6 @@ class TermMatches:
     def share(self, tokens: Iterable[str]) -> float:
         """Idf-weighted share of the terms found among ``tokens``."""
         return self.weight(self.terms_in(tokens))
-
-
-def _matching(
-    term: str, words: set[str], by_prefix: dict[str, list[str]], long_words: dict[int, list[str]]
-) -> list[str]:
-    """The words that are ``term``, its near-cognates or spelling variants (see ``coverage``)."""
-    found = [term] if term in words else []
-    if len(term) < COGNATE_PREFIX:
-        return found
-    found.extend(by_prefix.get(term[:COGNATE_PREFIX], ()))
-    if len(term) >= SPELLING_VARIANT_MIN:
-        for size in (len(term) - 1, len(term), len(term) + 1):
-            found.extend(w for w in long_words.get(size, ()) if _one_edit_apart(term, w))
-    return found
 
 
 def _one_edit_apart(a: str, b: str) -> bool:
@@ -130,18 +154,38 @@ _WHEN = re.compile(
 )
 
 
+def by_first_letter(alternatives: str) -> str:
+    """``"un|une|deux"`` as ``"u(?:n|ne)|deux"``: the same matches, found faster.
+
+    A case-insensitive alternation is tried branch by branch at every word of a sentence;
+    grouped, only the branch of the word's first letter is. Words keep their order within a
+    group and words of different groups cannot match at the same place, so every match, and
+    which alternative makes it, stays the same. The words must be plain alternatives (no
+    ``|`` inside a group) that each start with a letter.
+    """
+    groups: dict[str, list[str]] = {}
+    for word in alternatives.split("|"):
+        if not word[:1].isalpha():
+            raise ValueError(f"{word!r} does not start with a letter")
+        groups.setdefault(word[0].lower(), []).append(word)
+    return "|".join(
+        f"{first}(?:{'|'.join(word[1:] for word in words)})" if len(words) > 1 else words[0]
+        for first, words in groups.items()
+    )
+
+
 def _accent_tolerant(word: str) -> str:
     """A regex for ``word`` that also matches it typed without accents ("fevrier")."""
     return "".join(f"[{ch}{fold(ch)}]" if fold(ch) != ch else re.escape(ch) for ch in word)
 
 
-_MONTHS = "|".join(
+_MONTHS = by_first_letter("|".join(
     [_accent_tolerant(french) for french, _, _, _ in MONTH_NAMES]
     + [english for _, english, _, _ in MONTH_NAMES]
     + [_accent_tolerant(abbr) + r"\." for _, _, dotted, _ in MONTH_NAMES for abbr in dotted]
-)
-_DAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|" \
-    "thursday|friday|saturday|sunday"  # fmt: skip
+))  # fmt: skip
+_DAYS = by_first_letter("lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|"
+                        "wednesday|thursday|friday|saturday|sunday")  # fmt: skip
 _YEAR = r"(?:1[0-9]|20)\d{2}"
 _DATE = re.compile(
     # Every date starts a word: "(?=\w)" says so first, which lets the engine skip the other
@@ -162,6 +206,18 @@ _DATE = re.compile(
 )
 
 
+_DIGIT = re.compile(r"\d")
+#: What every date without a digit holds at a word's start: a month, or "siècle"/"century".
+_DATE_WORD = re.compile(rf"(?=(?i:[scjfmaond]))\b(?:si[èe]cle|century|{_MONTHS})", re.IGNORECASE)
+
+
+def may_hold_date(sentence: str) -> bool:
+    """False when ``sentence`` cannot hold a date: no digit, no month, no century. Two
+    scans that skip fast, against ``_DATE``'s many alternatives tried at every word: two
+    thirds of news sentences are settled at a fifth of the cost."""
+    return _DIGIT.search(sentence) is not None or _DATE_WORD.search(sentence) is not None
+
+
 def asks_when(question: str) -> bool:
     """Whether the question asks for a time ("When…", "Quand…", "En quelle année…")."""
     return _WHEN.search(question) is not None
@@ -173,6 +229,8 @@ def date_expression(sentence: str, anchors: Sequence[str] = ()) -> str | None:
     With several, the one nearest a question term (``anchors``, folded words) wins: in "the
     expulsion in January 2022 … since independence in 1960" the expulsion's date is wanted.
     """
+    if not may_hold_date(sentence):
+        return None
     matches = [m for m in _DATE.finditer(sentence) if _plausible(m.group())]
     if not matches:
         return None

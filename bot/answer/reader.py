@@ -38,6 +38,7 @@ from bot.answer.answer_types import (
     LEAD_TYPES,
     NAMED_KINDS,
     AnswerType,
+    Constraints,
     asked_nouns,
     best_span,
     classify,
@@ -53,7 +54,7 @@ from bot.answer.answer_types import (
     spans_words,
     type_match,
 )
-from bot.answer.extract import TermMatches
+from bot.answer.extract import TermMatches, Vocabulary
 from index.models import Hit
 from index.sentences import sentence_spans
 from index.text import fold
@@ -169,6 +170,8 @@ class ReaderModels:
         return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
+#: Column of each feature in a candidate matrix.
+_COLUMN: dict[str, int] = {name: i for i, name in enumerate(FEATURES)}
 FEATURE_VERSION = 7  # 5: listwise rank model; 6: ctx_gap, article_gap; 7: noun_in, noun_span
 DECIDE_EXTRA = ("rank_logit", "margin")
 DECIDE_FEATURES: tuple[str, ...] = (*FEATURES, *DECIDE_EXTRA)
@@ -205,11 +208,16 @@ class ArticleSentences:
     spans: tuple[tuple[int, int], ...]
     texts: tuple[str, ...]
     tokens: tuple[tuple[str, ...], ...]
-    all_tokens: frozenset[str]
+    vocabulary: Vocabulary  # every token of the title and text, indexed for term matching
     title_tokens: tuple[str, ...]
     folded: str  # title and text, folded, for constraint checks
-    folded_texts: tuple[str, ...] = ()  # each sentence folded (neighbour constraint checks)
-    token_sets: tuple[frozenset[str], ...] = ()  # each sentence's tokens, for coverage
+    folded_texts: tuple[str, ...]  # each sentence folded (neighbour constraint checks)
+    token_sets: tuple[frozenset[str], ...]  # each sentence's tokens, for coverage
+    log_words: tuple[float, ...]  # log(1 + words) of each sentence (a feature)
+
+    @property
+    def all_tokens(self) -> frozenset[str]:
+        return self.vocabulary.words
 
 
 def split_article(
@@ -217,10 +225,12 @@ def split_article(
 ) -> ArticleSentences:
     """Quotable sentences: long enough to say something, short enough to quote."""
     spans: list[tuple[int, int]] = []
+    words: list[int] = []
     for sentence in sentence_spans(text, language):
         for start, end in _clauses(text, *sentence):
-            if len(text[start:end].split()) >= MIN_SENTENCE_WORDS:
+            if (count := len(text[start:end].split())) >= MIN_SENTENCE_WORDS:
                 spans.append((start, end))
+                words.append(count)
     texts = tuple(text[s:e] for s, e in spans)
     # The text is folded once, piece by piece: gap, sentence, gap, ..., gap. Folding works
     # character by character, so the pieces join into the whole text's fold, and folding
@@ -235,8 +245,8 @@ def split_article(
     every = frozenset(title_tokens).union(*tokens, *(tokenize(g) for g in folded_gaps if g.strip()))
     folded = f"{fold(title)}\n{''.join(pieces)}"
     return ArticleSentences(
-        article_id, title, tuple(spans), texts, tokens, every, title_tokens,
-        folded, folded_texts, tuple(map(frozenset, tokens)),
+        article_id, title, tuple(spans), texts, tokens, Vocabulary(every), title_tokens,
+        folded, folded_texts, tuple(map(frozenset, tokens)), tuple(map(math.log1p, words)),
     )  # fmt: skip
 
 
@@ -329,70 +339,126 @@ def candidates(
     answer_type: AnswerType | None = None,
 ) -> list[Candidate]:
     """Every sentence of ``articles`` with its features (see ``FEATURES``)."""
-    kind = answer_type or classify(question)
-    cons = constraints(question, question_language)
-    nouns = asked_nouns(question, question_language)
-    says_noun = noun_pattern(nouns)
-    cons_terms = [*cons.years, *cons.figures, *cons.names]
+    asked = _Asked.of(question, question_language, answer_type, terms)
     language_of = {hit.chunk.article_id: hit.article.language for hit in hits}
-    out: list[Candidate] = []
+    blocks = []
     for rank, article in enumerate(articles):
         own = [(i, hit) for i, hit in enumerate(hits) if hit.chunk.article_id == article.article_id]
         same = (language_of.get(article.article_id) or question_language) == question_language
-        matches = TermMatches(terms, article.all_tokens)
-        in_article = matches.terms_in(article.all_tokens)
-        art_cov = matches.weight(in_article)
-        article_gap = _gap(terms, in_article)
-        title_cov = matches.share(article.title_tokens)
-        cons_found, cons_near = _constraint_finds(cons_terms, article)
-        cons_article = share_of(cons_terms, cons_found)
-        year_missing = float(share_of(cons.years, cons_found) < 1.0)
-        name_missing = 1.0 - share_of(cons.names, cons_found)
-        dense_floor = min((h.dense or 0.0 for _, h in own), default=0.0)
-        found_in = [matches.terms_in(t) for t in article.token_sets]  # per sentence, once
-        covs = [matches.weight(found) for found in found_in]
-        local = _local_coverage(matches.terms, found_in)
-        typed = [type_match(text, kind, question) for text in article.texts]
-        n = len(article.texts)
-        for i, ((start, end), text) in enumerate(zip(article.spans, article.texts, strict=True)):
-            holding = [(r, h) for r, h in own if h.chunk.start <= start and end <= h.chunk.end]
-            lo, hi = max(0, i - 1), min(n, i + 2)
-            dense = max((h.dense or 0.0 for _, h in holding), default=dense_floor)
-            in_ctx = frozenset().union(*found_in[lo:hi])
-            row = {
-                "sent_cov": covs[i],
-                "ctx_cov": matches.weight(in_ctx),
-                "title_cov": title_cov,
-                "article_cov": art_cov,
-                "chunk_dense": dense,
-                "in_hits": float(bool(holding)),
-                "chunk_rank": 1.0 / (1 + min(r for r, _ in holding)) if holding else 0.0,
-                "article_rank": 1.0 / (1 + rank),
-                "type_known": float(kind in LEAD_TYPES),
-                "type_match": typed[i],
-                "type_ctx": max((typed[j] for j in range(lo, hi) if j != i), default=0.0),
-                "reason_cue": float(kind == "reason" and _REASON_CUES.search(text) is not None),
-                "position": 1.0 / (1 + i),
-                "log_words": math.log1p(len(text.split())),
-                "cons_sent": share_of(cons_terms, cons_near[i]),
-                "cons_article": cons_article,
-                "year_missing": year_missing,
-                "name_missing": name_missing,
-                "same_language": float(same),
-                "cross_cov": 0.0 if same else covs[i],
-            }
-            row["cov_type"] = row["sent_cov"] * row["type_match"]
-            row["ctx_type"] = row["ctx_cov"] * row["type_match"]
-            row["local_cov"] = local[i]
-            row["ctx_gap"] = _gap(terms, in_ctx)
-            if says_noun is not None and says_noun.search(article.folded_texts[i]):
-                row["noun_in"] = 1.0
-                row["noun_span"] = noun_spans(text, kind, question, nouns)
-            row["article_gap"] = article_gap
-            vector = np.fromiter((row.get(name, 0.0) for name in FEATURES), dtype=np.float64)
-            out.append(Candidate(article.article_id, rank, i, start, end, text, vector))
-    _relative(out)
-    return out
+        blocks.append(_article_features(asked, article, rank, own, same))
+    if not blocks:
+        return []
+    matrix = np.concatenate(blocks)
+    _fill_relative(matrix)
+    rows = iter(matrix)
+    return [
+        Candidate(article.article_id, rank, i, start, end, text, next(rows))
+        for rank, article in enumerate(articles)
+        for i, ((start, end), text) in enumerate(zip(article.spans, article.texts, strict=True))
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """What the features need of the question, derived once for all its articles."""
+
+    question: str
+    kind: AnswerType
+    terms: Mapping[str, float]
+    constraints: Constraints
+    cons_terms: list[str]  # its years, figures and names
+    nouns: tuple[str, ...]
+    says_noun: re.Pattern[str] | None
+
+    @classmethod
+    def of(
+        cls,
+        question: str,
+        language: str,
+        answer_type: AnswerType | None,
+        terms: Mapping[str, float],
+    ) -> _Asked:
+        cons = constraints(question, language)
+        nouns = asked_nouns(question, language)
+        return cls(
+            question, answer_type or classify(question), terms, cons,
+            [*cons.years, *cons.figures, *cons.names], nouns, noun_pattern(nouns),
+        )  # fmt: skip
+
+
+def _article_features(
+    asked: _Asked,
+    article: ArticleSentences,
+    rank: int,
+    own: Sequence[tuple[int, Hit]],
+    same_language: bool,
+) -> NDArray[np.float64]:
+    """One row of ``FEATURES`` per sentence of ``article``; ``own``: its hits with their ranks.
+
+    Filled a column at a time: hundreds of sentences are read per question, and building a
+    dictionary per sentence cost more than computing the features.
+    """
+    kind, question, terms, cons_terms = asked.kind, asked.question, asked.terms, asked.cons_terms
+    n = len(article.texts)
+    matches = TermMatches(terms, article.vocabulary)
+    in_article = matches.terms_in(article.all_tokens)
+    cons_found, cons_near = _constraint_finds(cons_terms, article)
+    found_in = [matches.terms_in(t) for t in article.token_sets]  # per sentence, once
+    in_ctx = [frozenset().union(*found_in[max(0, i - 1) : i + 2]) for i in range(n)]
+    covs = [matches.weight(found) for found in found_in]
+    ctx_covs = [matches.weight(found) for found in in_ctx]
+    typed = [type_match(text, kind, question) for text in article.texts]
+    holding = [
+        [(r, h) for r, h in own if h.chunk.start <= start and end <= h.chunk.end]
+        for start, end in article.spans
+    ]
+    dense_floor = min((h.dense or 0.0 for _, h in own), default=0.0)
+    columns: dict[str, Sequence[float] | float] = {
+        "sent_cov": covs,
+        "ctx_cov": ctx_covs,
+        "title_cov": matches.share(article.title_tokens),
+        "article_cov": matches.weight(in_article),
+        "chunk_dense": [
+            max((h.dense or 0.0 for _, h in held), default=dense_floor) for held in holding
+        ],
+        "in_hits": [float(bool(held)) for held in holding],
+        "chunk_rank": [1.0 / (1 + min(r for r, _ in held)) if held else 0.0 for held in holding],
+        "article_rank": 1.0 / (1 + rank),
+        "type_known": float(kind in LEAD_TYPES),
+        "type_match": typed,
+        "type_ctx": [
+            max((typed[j] for j in range(max(0, i - 1), min(n, i + 2)) if j != i), default=0.0)
+            for i in range(n)
+        ],
+        "reason_cue": [
+            float(kind == "reason" and _REASON_CUES.search(text) is not None)
+            for text in article.texts
+        ],
+        "position": [1.0 / (1 + i) for i in range(n)],
+        "log_words": article.log_words,
+        "cons_sent": [share_of(cons_terms, near) for near in cons_near],
+        "cons_article": share_of(cons_terms, cons_found),
+        "year_missing": float(share_of(asked.constraints.years, cons_found) < 1.0),
+        "name_missing": 1.0 - share_of(asked.constraints.names, cons_found),
+        "same_language": float(same_language),
+        "cross_cov": 0.0 if same_language else covs,
+        "cov_type": [c * t for c, t in zip(covs, typed, strict=True)],
+        "ctx_type": [c * t for c, t in zip(ctx_covs, typed, strict=True)],
+        "local_cov": _local_coverage(terms, found_in),
+        "ctx_gap": [_gap(terms, found) for found in in_ctx],
+        "article_gap": _gap(terms, in_article),
+    }
+    block = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    for name, values in columns.items():
+        block[:, _COLUMN[name]] = values
+    if asked.says_noun is not None:
+        for i, folded in enumerate(article.folded_texts):
+            if asked.says_noun.search(folded):
+                block[i, _COLUMN["noun_in"]] = 1.0
+                block[i, _COLUMN["noun_span"]] = noun_spans(
+                    article.texts[i], kind, question, asked.nouns
+                )
+    return block
 
 
 def _constraint_finds(
@@ -431,35 +497,34 @@ def _local_coverage(terms: Mapping[str, float], found_in: Sequence[frozenset[str
     """Per sentence: share of the question's terms it holds (``found_in``), each weighted by its
     idf and by its rarity among the article's sentences (0 for a term the article never uses)."""
     n = len(found_in)
-    weights: dict[str, float] = {}
-    for term, idf in terms.items():
-        df = sum(term in found for found in found_in)
-        if df:
-            weights[term] = idf * math.log((n + 1) / (df + 0.5))
+    frequency: dict[str, int] = {}
+    for found in found_in:
+        for term in found:
+            frequency[term] = frequency.get(term, 0) + 1
+    weights = {
+        term: idf * math.log((n + 1) / (frequency[term] + 0.5))
+        for term, idf in terms.items()
+        if term in frequency
+    }
     total = sum(weights.values())
     if total <= 0:
         return [0.0] * n
     return [sum(weights.get(term, 0.0) for term in found) / total for found in found_in]
 
 
-def _relative(found: Sequence[Candidate]) -> None:
+def _fill_relative(matrix: NDArray[np.float64]) -> None:
     """Fill the features that compare a sentence with the best of this question's sentences."""
-    if not found:
-        return
-    matrix = np.stack([c.features for c in found])
     for name, source, ratio in (
         ("sent_cov_rel", "sent_cov", True),
         ("ctx_cov_rel", "ctx_cov", True),
         ("dense_rel", "chunk_dense", False),
     ):
-        column = matrix[:, FEATURES.index(source)]
+        column = matrix[:, _COLUMN[source]]
         best = float(column.max())
-        values = column / best if ratio and best > 0 else column - best
-        if ratio and best <= 0:
-            values = np.zeros_like(column)
-        matrix[:, FEATURES.index(name)] = values
-    for cand, row in zip(found, matrix, strict=True):
-        cand.features = row
+        if ratio:
+            matrix[:, _COLUMN[name]] = column / best if best > 0 else 0.0
+        else:
+            matrix[:, _COLUMN[name]] = column - best
 
 
 def _columns(model: Model) -> list[int]:
