@@ -37,6 +37,9 @@ MASAKHANEWS = SHARED / "corpus" / "masakhanews-fra.jsonl"
 ORANGESUM = SHARED / "corpus" / "orangesum.jsonl.gz"
 EVAL_SETS = {"xling-dev": SHARED / "eval" / "xling-dev", "piaf-dev": SHARED / "eval" / "piaf-dev"}
 LATENCY_QUESTIONS = EVAL_SETS["xling-dev"] / "questions.jsonl"
+#: Chat-style news questions over the BBC Afrique articles (news-dev reads masakhanews): the
+#: reader reads long news articles for them, not encyclopaedia paragraphs.
+NEWS_QUESTIONS = SHARED / "eval" / "news-dev" / "questions.jsonl"
 COLD_QUESTION = "Quelle équipe a représenté l'AFC au Super Bowl 50 ?"
 DEFAULT_LIMIT = 2000
 DEFAULT_SCALE_CHUNKS = 100_000
@@ -220,7 +223,7 @@ def archive(args: argparse.Namespace) -> Result:
         "corpus": ORANGESUM.name,
         "newsbot": built.result | _usage(built) | {"settings": settings_text(env)},
         "encode_sample": encoded.result | _usage(encoded),
-        "latency": latency(index_dir, args, None),
+        "latency": latency(index_dir, LATENCY_QUESTIONS, args, None),
     }
 
 
@@ -263,13 +266,19 @@ def quality(name: str, folder: Path, limit: int | None) -> Result:
     return report | {"wall_seconds": child.seconds, "peak_rss_mb": child.peak_rss_mb}
 
 
-def latency(index_dir: Path, args: argparse.Namespace, baseline_index: Path | None) -> Result:
+def latency(
+    index_dir: Path, questions: Path, args: argparse.Namespace, baseline_index: Path | None
+) -> Result:
     child = phase(
-        "latency", "--index-dir", str(index_dir), "--questions", str(LATENCY_QUESTIONS),
+        "latency", "--index-dir", str(index_dir), "--questions", str(questions),
         "--count", str(args.latency_questions),
     )  # fmt: skip
     cold = cold_start(index_dir, args.cold_runs)
-    result = child.result | {"peak_rss_mb": child.peak_rss_mb, "cold_start": cold}
+    result = child.result | {
+        "peak_rss_mb": child.peak_rss_mb,
+        "cold_start": cold,
+        "question_set": questions.parent.name,
+    }
     if baseline_index is not None and args.baseline_tree is not None:
         log(f"cold start of the baseline checkout on {baseline_index.name}")
         result["baseline_cold_start"] = cold_start(
@@ -394,15 +403,21 @@ def run(args: argparse.Namespace, out: Path) -> Result:
     if "scale" in wanted:
         guarded(results, "scale_index", lambda: scale_index(orangesum_index, args.scale_chunks))
     if "latency" in wanted:
-        indexes = {"xling-dev": xling_index, "orangesum": orangesum_index}
+        indexes = {
+            "xling-dev": (xling_index, LATENCY_QUESTIONS),
+            "orangesum": (orangesum_index, LATENCY_QUESTIONS),
+        }
+        if "masakhanews" in results.get("indexing", {}):
+            indexes["masakhanews"] = (_index_of(results, "masakhanews"), NEWS_QUESTIONS)
         if "index_dir" in results.get("scale_index", {}):
-            indexes["scale"] = Path(results["scale_index"]["index_dir"])
+            indexes["scale"] = (Path(results["scale_index"]["index_dir"]), LATENCY_QUESTIONS)
         results["latency"] = {}
-        for name, directory in indexes.items():
-            log(f"query latency and cold start on {name}")
+        for name, (directory, questions) in indexes.items():
+            log(f"query latency and cold start on {name} ({questions.parent.name} questions)")
             before = results["indexing"].get(name, {}).get("baseline", {}).get("index_dir")
             baseline_index = Path(before) if before else None
-            guarded(results["latency"], name, partial(latency, directory, args, baseline_index))
+            measure = partial(latency, directory, questions, args, baseline_index)
+            guarded(results["latency"], name, measure)
             checkpoint()
     if "encoder" in wanted:
         guarded(results, "encoder", lambda: encoder_check(xling_index))
