@@ -260,7 +260,6 @@ class OnnxEmbedder:
         precision: OnnxPrecision = "float32",
     ) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
         info = json.loads((entry / INFO_FILE).read_text("utf-8"))
         self.model_id = model_id
@@ -271,8 +270,7 @@ class OnnxEmbedder:
         self.graph = INT8_RECIPE if precision == "int8" else "eager"
         self._inputs: list[str] = list(info["inputs"])
         self._counter: Any = model_tokenizer(folder, None)  # chunking needs true lengths
-        self._tokenizer: Any = Tokenizer.from_str(self._counter.to_str())
-        self._tokenizer.enable_truncation(max_length=self.max_tokens)
+        self._tokenizer: Any = model_tokenizer(folder, self.max_tokens)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
