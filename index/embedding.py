@@ -20,7 +20,7 @@ from index.errors import EmbeddingModelError
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from index.fused_encoder import FusedEncoder
+    from index.fused_encoder import Attention, FusedEncoder
 
 log = logging.getLogger(__name__)
 MIN_FUSED_TEXTS = 16  # a model batch of a build; a question or two embeds eagerly (no warm-up)
@@ -67,13 +67,22 @@ def resolve_model(name: str) -> tuple[str, str]:
     return name, name
 
 
+def _cpu_flags() -> str:
+    try:
+        return Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore")
+    except OSError:
+        return ""
+
+
 def _bf16_is_fast() -> bool:
     """bfloat16 pays off on CPUs with AMX or AVX512-BF16 (~3x here), and is slow elsewhere."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore")
-    except OSError:
-        return False
-    return bool(re.search(r"\b(amx_bf16|avx512_bf16)\b", flags))
+    return bool(re.search(r"\b(amx_bf16|avx512_bf16)\b", _cpu_flags()))
+
+
+def traced_attention() -> Attention:
+    """How the fused graph computes attention: PyTorch's flash kernel where AMX runs it well,
+    else the model's own attention, which oneDNN fuses (1.2x on AVX512-BF16; see fused_encoder)."""
+    return "sdpa" if re.search(r"\bamx_bf16\b", _cpu_flags()) else "eager"
 
 
 @dataclass(frozen=True)
@@ -148,7 +157,7 @@ class SentenceTransformerEmbedder:
             from index.fused_encoder import FusedEncoder, fusable
 
             if fusable(self._model):
-                self._fused = FusedEncoder(self._model)
+                self._fused = FusedEncoder(self._model, attention=traced_attention())
         self.recipe = ModelRecipe(model, device, computes_in, self.graph)  # workers alike
         dimension = self._model.get_embedding_dimension()
         self.dimension = int(dimension) if dimension else 0

@@ -14,7 +14,7 @@ from sentence_transformers.sentence_transformer.modules import Pooling, Transfor
 
 from bot.runtime import make_embedder
 from bot.settings import Settings, load_settings
-from index import fused_encoder
+from index import embedding, fused_encoder
 from index.embedding import SentenceTransformerEmbedder, default_model_path
 from index.errors import SettingsError
 
@@ -54,6 +54,33 @@ def test_fused_vectors_are_the_models_own_in_the_callers_order(
     np.testing.assert_allclose(np.linalg.norm(fused, axis=1), 1.0, atol=1e-5)
     # and each vector is its own text's: nearest eager vector of every fused one is its row
     assert (np.argmax(fused @ eager.T, axis=1) == np.arange(len(texts))).mean() > 0.95
+
+
+@pytest.mark.parametrize("attention", ["sdpa", "eager"])
+def test_either_attention_kernel_gives_the_models_vectors_and_leaves_questions_alone(
+    attention: fused_encoder.Attention, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The graph traces PyTorch's flash kernel (AMX) or the model's plain attention, which oneDNN
+    fuses (other CPUs): both must give the model's vectors, and tracing must not change how a
+    question (one text, eager) is embedded afterwards."""
+    monkeypatch.setattr(embedding, "traced_attention", lambda: attention)
+    embedder = SentenceTransformerEmbedder(graph="fused")
+    texts = _chunk_texts()[:24]
+    question_before = embedder.encode([texts[0]])
+    fused = embedder.encode(texts, batch_size=8)
+    assert embedder.graph == "fused"
+    cosines = np.sum(fused * _eager_vectors(embedder, texts), axis=1)
+    assert cosines.min() >= 0.9995, f"text {int(cosines.argmin())} moved"
+    np.testing.assert_array_equal(embedder.encode([texts[0]]), question_before)
+
+
+def test_the_graph_keeps_the_flash_kernel_only_where_amx_runs_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(embedding, "_cpu_flags", lambda: "flags : avx512f avx512_bf16 amx_bf16")
+    assert embedding.traced_attention() == "sdpa"
+    monkeypatch.setattr(embedding, "_cpu_flags", lambda: "flags : avx512f avx512_bf16")
+    assert embedding.traced_attention() == "eager"
 
 
 def test_a_graph_first_traced_without_padding_still_masks_padding_later() -> None:
