@@ -20,13 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from bot.answer.extract import (
-    _DATE,
-    SPELLING_VARIANT_MIN,
-    _plausible,
-    by_first_letter,
-    may_hold_date,
-)
+from bot.answer.extract import SPELLING_VARIANT_MIN, by_first_letter, date_matches
 from index.crosslingual import GROUP_SEPARATOR, members, translations
 from index.text import fold
 
@@ -149,14 +143,11 @@ class Span:
 
 def date_spans(sentence: str) -> list[tuple[int, int]]:
     """(start, end) of each date expression (the grammar of ``bot.answer.extract``)."""
-    out: list[tuple[int, int]] = []
-    if not may_hold_date(sentence):
-        return out
-    for match in _DATE.finditer(sentence):
+    out = []
+    for match in date_matches(sentence):
         text = match.group()
-        if _plausible(text):
-            start = match.start() + len(text) - len(text.lstrip())
-            out.append((start, start + len(text.strip())))
+        start = match.start() + len(text) - len(text.lstrip())
+        out.append((start, start + len(text.strip())))
     return out
 
 

@@ -218,6 +218,13 @@ def may_hold_date(sentence: str) -> bool:
     return _DIGIT.search(sentence) is not None or _DATE_WORD.search(sentence) is not None
 
 
+def date_matches(sentence: str) -> list[re.Match[str]]:
+    """Every plausible date expression of ``sentence``, as matches of the date grammar."""
+    if not may_hold_date(sentence):
+        return []
+    return [match for match in _DATE.finditer(sentence) if _plausible(match.group())]
+
+
 def asks_when(question: str) -> bool:
     """Whether the question asks for a time ("When…", "Quand…", "En quelle année…")."""
     return _WHEN.search(question) is not None
@@ -229,9 +236,7 @@ def date_expression(sentence: str, anchors: Sequence[str] = ()) -> str | None:
     With several, the one nearest a question term (``anchors``, folded words) wins: in "the
     expulsion in January 2022 … since independence in 1960" the expulsion's date is wanted.
     """
-    if not may_hold_date(sentence):
-        return None
-    matches = [m for m in _DATE.finditer(sentence) if _plausible(m.group())]
+    matches = date_matches(sentence)
     if not matches:
         return None
     if len(matches) == 1 or not anchors:
