@@ -203,7 +203,7 @@ class Reader:
         read = [a for aid in article_order(hits) if (a := self.article(aid)) is not None]
         found = candidates(
             example.question, prepared.language, hits, read,
-            tokenize=self.tokenize, terms=prepared.term_weights,
+            terms=prepared.term_weights,
         )  # fmt: skip
         return found, hits
 

@@ -250,13 +250,13 @@ def test_the_gap_features_mark_the_question_word_an_article_never_uses() -> None
     terms = {"rotich": 5.0, "acquitt": 4.0, "ministr": 1.0}  # "acquitt": in no sentence
     found = candidates(
         "Quand Henry Rotich a-t-il été acquitté ?", "fr", [], [article],
-        tokenize=tokenize, terms=terms,
+        terms=terms,
     )  # fmt: skip
     gap = FEATURES.index("article_gap")
     assert found and all(c.features[gap] == 4.0 / 5.0 for c in found)
     found = candidates(
         "Quand Henry Rotich a-t-il été inculpé ?", "fr", [], [article],
-        tokenize=tokenize, terms={"rotich": 5.0, "inculp": 4.0, "ministr": 1.0},
+        terms={"rotich": 5.0, "inculp": 4.0, "ministr": 1.0},
     )  # fmt: skip
     assert all(c.features[gap] == 0.0 for c in found)
 
@@ -405,7 +405,7 @@ def test_a_sentence_s_constraint_feature_is_what_its_neighbourhood_says(
                for a, b in itertools.pairwise(article.texts))  # fmt: skip
     cons = constraints(question, language)
     terms = [*cons.years, *cons.figures, *cons.names]
-    found = candidates(question, language, [], [article], tokenize=tokenize, terms={"x": 1.0})
+    found = candidates(question, language, [], [article], terms={"x": 1.0})
     column = FEATURES.index("cons_sent")
     n = len(article.texts)
     expected = [

@@ -334,7 +334,6 @@ def candidates(
     hits: Sequence[Hit],
     articles: Sequence[ArticleSentences],
     *,
-    tokenize: Tokenize,
     terms: Mapping[str, float],
     answer_type: AnswerType | None = None,
 ) -> list[Candidate]:
@@ -565,7 +564,6 @@ def read(
     hits: Sequence[Hit],
     load_article: Callable[[str], ArticleSentences | None],
     *,
-    tokenize: Tokenize,
     terms: Mapping[str, float],
     models: ReaderModels | None = None,
     read_articles: int = READ_ARTICLES,
@@ -580,7 +578,7 @@ def read(
             articles[article_id] = loaded
     found = candidates(
         question, question_language, hits, list(articles.values()),
-        tokenize=tokenize, terms=terms, answer_type=kind,
+        terms=terms, answer_type=kind,
     )  # fmt: skip
     # A year the question names is a requirement, not a hint: an article that never mentions it
     # cannot answer ("the 2024 final" is not the 2019 one), whatever else it shares.

@@ -141,7 +141,6 @@ class AnswerService:
                 prepared.language,
                 hits,
                 lambda article_id: generation.article(first_hit[article_id]),
-                tokenize=retriever.tokenize,
                 terms=prepared.term_weights,
             )
         ranked_ids = list(dict.fromkeys(hit.chunk.article_id for hit in hits))
