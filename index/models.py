@@ -67,13 +67,18 @@ class ArticleMeta:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A retrieved chunk with every score that led to it (None when a retriever missed it)."""
+    """A retrieved chunk with every score that led to it (None when a retriever missed it).
+
+    ``story_report``: a "latest news" question put this chunk among its story's reports, which
+    are ranked by date (``index.recency``), so the first hit is the newest report.
+    """
 
     chunk: Chunk
     article: ArticleMeta
     score: float
     dense: float | None = None
     lexical: float | None = None
+    story_report: bool = False
 
 
 @dataclass(frozen=True, slots=True)

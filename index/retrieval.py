@@ -34,10 +34,11 @@ import numpy as np
 from index.crosslingual import grouped_terms, members, term_groups
 from index.embed_text import model_text
 from index.embedding import Embedder
-from index.fusion import fuse_scores, zscores
+from index.fusion import fuse_scores
 from index.language import detect_language
 from index.models import ArticleMeta, Hit, SearchFilters
 from index.query import PreparedQuestion
+from index.recency import newest_first, wants_recent
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -47,15 +48,7 @@ if TYPE_CHECKING:
 
 Method = Literal["hybrid", "dense", "bm25"]
 
-#: How much a "latest news" question favours newer articles, in units of the fused score's spread.
-RECENCY_WEIGHT = 0.5
 _ALLOWED_CACHE_SIZE = 32
-
-_RECENT_CUES = re.compile(
-    r"\b(latest|recent(ly)?|newest|lately|most recent|derni[eè]re?s?|r[ée]cente?s?|r[ée]cemment|"
-    r"(les )?plus r[ée]cente?s?)\b",
-    re.IGNORECASE,
-)
 
 
 #: Interrogatives and English modals the stopword lists keep ("quelle", "combien", "how many",
@@ -66,11 +59,6 @@ QUESTION_WORDS = re.compile(
     r"how\s+(?:much|many)|would|could|should|might|must|shall)\b",
     re.IGNORECASE,
 )
-
-
-def wants_recent(question: str) -> bool:
-    """Whether a question asks for the newest news ("latest", "recent", "dernières"...)."""
-    return _RECENT_CUES.search(question) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,8 +233,9 @@ class Retriever:
         if metas is None:
             metas = self.index.db.articles(set(owners.values()))
         rows = [(cid, s, c) for cid, s, c in scored if cid in owners]
+        story: set[int] = set()
         if rows and wants_recent(query):
-            rows = _prefer_recent(rows, owners, metas)
+            rows, story = _newest_reports_first(rows, owners, metas, lexical_known=lexical_known)
         rows = sorted(rows, key=lambda row: -row[1])[:k]
         chunks = self.index.db.chunks(cid for cid, _, _ in rows)
         hits: list[Hit] = []
@@ -262,28 +251,23 @@ class Retriever:
                     score=score,
                     dense=cand.dense if dense_known else None,
                     lexical=cand.lexical if lexical_known else None,
+                    story_report=cid in story,
                 )
             )
         return hits
 
 
-def _prefer_recent(
+def _newest_reports_first(
     rows: list[tuple[int, float, _Candidate]],
     owners: dict[int, str],
     metas: dict[str, ArticleMeta],
-) -> list[tuple[int, float, _Candidate]]:
-    """Add a bonus growing with the article's date rank among the candidates (undated: none).
-
-    Ranks rather than days keep the bonus meaningful whether the corpus spans a week or a decade;
-    scores are z-normalised first so the bonus weighs the same for every method.
-    """
+    *,
+    lexical_known: bool,
+) -> tuple[list[tuple[int, float, _Candidate]], set[int]]:
+    """``rows`` with the ranking scores of a "latest" question (``index.recency``), and the ids
+    of the story's reports."""
     dates = [metas[owners[cid]].date if owners[cid] in metas else None for cid, _, _ in rows]
-    distinct = sorted({d for d in dates if d})
-    if len(distinct) < 2:
-        return rows
-    rank = {d: i / (len(distinct) - 1) for i, d in enumerate(distinct)}
-    base = zscores(np.array([s for _, s, _ in rows], dtype=np.float64))
-    return [
-        (cid, float(b) + RECENCY_WEIGHT * (rank[d] if d else 0.0), cand)
-        for (cid, _, cand), b, d in zip(rows, base, dates, strict=True)
-    ]
+    lexical = np.array([c.lexical for _, _, c in rows]) if lexical_known else None
+    ranking, story = newest_first(np.array([s for _, s, _ in rows]), lexical, dates)
+    reranked = [(cid, float(r), c) for (cid, _, c), r in zip(rows, ranking, strict=True)]
+    return reranked, {cid for (cid, _, _), s in zip(rows, story, strict=True) if s}

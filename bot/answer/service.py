@@ -20,6 +20,7 @@ from bot.answer.messages import Messages, messages_for
 from bot.answer.models import Answer, Citation
 from bot.answer.more import more_sources
 from bot.answer.reader import (
+    READ_ARTICLES,
     ArticleCache,
     ArticleSentences,
     Candidate,
@@ -136,21 +137,29 @@ class AnswerService:
             first_hit: dict[str, Hit] = {}
             for hit in hits:
                 first_hit.setdefault(hit.chunk.article_id, hit)
-            reading = read(
-                prepared.text,
-                prepared.language,
-                hits,
-                lambda article_id: generation.article(first_hit[article_id]),
-                terms=prepared.term_weights,
-            )
+
+            def read_hits(articles: int = READ_ARTICLES) -> Reading:
+                return read(
+                    prepared.text,
+                    prepared.language,
+                    hits,
+                    lambda article_id: generation.article(first_hit[article_id]),
+                    terms=prepared.term_weights,
+                    read_articles=articles,
+                )
+
+            reading = None
+            if hits[0].story_report:
+                # A "latest news" question: the newest report of its story answers it, if that
+                # report answers at all; the reader alone would prefer the best-worded report.
+                reading = read_hits(1)
+                if not self._accepts(prepared.text, reading):
+                    reading = None
+            reading = reading or read_hits()
         ranked_ids = list(dict.fromkeys(hit.chunk.article_id for hit in hits))
         sentences = [_scored(c, reading) for c in reading.candidates]
         chosen = choose(reading)
-        if (
-            not chosen
-            or reading.answerable < self.options.abstain_threshold
-            or not tells_when(prepared.text, reading, chosen)
-        ):
+        if not self._accepts(prepared.text, reading):
             closest = _closest_matches(hits[:top_k], sentences)
             answer = Answer(question, messages.language, messages.no_answer, closest, True)
         else:
@@ -163,6 +172,14 @@ class AnswerService:
         answer.more = more_sources(hits, sentences, answer.citations)  # "More sources" (B)
         answer.timings_ms = _timings(started, retrieved_at)
         return answer
+
+    def _accepts(self, question: str, reading: Reading) -> bool:
+        """Whether the reading's chosen sentences answer ``question`` (otherwise: abstain)."""
+        chosen = choose(reading)
+        return bool(chosen) and (
+            reading.answerable >= self.options.abstain_threshold
+            and tells_when(question, reading, chosen)
+        )
 
     # --- generations ----------------------------------------------------------------------
     def _open(self) -> _Generation:
