@@ -13,6 +13,10 @@ candidates tell the question's story, and only orders those by date:
 - the story's dated reports come first, newest first (equal dates by score), then everything
   else in its usual order.
 
+Such a question also matches words without its words about time (``story_words``), and the
+retriever looks at ``RECENT_POOL_FACTOR`` times the usual candidates: a story told in dozens of
+reports fills the usual pool with its best-worded ones and can leave the newest out.
+
 The cues are narrow on purpose. French "dernier" alone mostly means "last" ("son dernier match",
 "le dernier roi"): only "dernières nouvelles", "dernier bilan" and the like ask for news.
 """
@@ -29,7 +33,7 @@ from index.fusion import zscores
 
 #: How far (in standard deviations of the fused score) a report may trail the best candidate
 #: and still count as telling the question's story.
-STORY_MARGIN = 2.0
+STORY_MARGIN = 3.0
 #: The share of the best lexical score a report needs to count as naming the question's subject.
 STORY_LEXICAL_SHARE = 0.5
 
@@ -45,6 +49,22 @@ _RECENT_CUES = re.compile(
     rf"derni[eè]re?s?\s+(?:{_NEWS_NOUNS}))\b",
     re.IGNORECASE,
 )
+
+
+#: What a "latest" question says about time rather than about its story. Left in, "dernières
+#: nouvelles" would match every article that announces "de nouvelles mesures".
+_TIME_WORDS = re.compile(
+    r"\b(?:latest|newest|lately|most\s+recent|recent(?:ly)?|news|updates?|what'?s\s+new|"
+    r"r[ée]cemment|r[ée]cente?s?|derni[eè]re?s?|nouvelles?|infos?|informations?|actualit[ée]s?|"
+    r"actus?|quoi\s+de\s+neuf|o[uù]\s+en\s+(?:est|sont))\b",
+    re.IGNORECASE,
+)
+
+
+def story_words(question: str) -> str:
+    """The question without its words about time, for lexical matching of a "latest" question
+    ("dernières nouvelles de Notre-Dame de Paris" -> "de Notre-Dame de Paris")."""
+    return _TIME_WORDS.sub(" ", question)
 
 
 def wants_recent(question: str) -> bool:

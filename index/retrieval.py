@@ -38,7 +38,7 @@ from index.fusion import fuse_scores
 from index.language import detect_language
 from index.models import ArticleMeta, Hit, SearchFilters
 from index.query import PreparedQuestion
-from index.recency import newest_first, wants_recent
+from index.recency import newest_first, story_words, wants_recent
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 Method = Literal["hybrid", "dense", "bm25"]
 
 _ALLOWED_CACHE_SIZE = 32
+#: How many times more candidates a "latest news" question considers.
+RECENT_POOL_FACTOR = 4
 
 
 #: Interrogatives and English modals the stopword lists keep ("quelle", "combien", "how many",
@@ -94,6 +96,8 @@ class Retriever:
         """
         lexical = self.index.lexical
         asked = QUESTION_WORDS.sub(" ", text)
+        if wants_recent(text):
+            asked = story_words(asked)
         tokens = lexical.tokenize(asked)
         language = detect_language(text, default=self.corpus_language)
         vector: NDArray[np.float32] | None = None
@@ -142,6 +146,10 @@ class Retriever:
         if allowed is not None and len(allowed) == 0:
             return []
         pool = max(candidates, k)
+        if wants_recent(question.text):
+            # A story told many times can fill the usual pool with its best-matching reports
+            # and leave out the newest: a "latest" question looks further.
+            pool *= RECENT_POOL_FACTOR
         qvec = question.require_vector() if method != "bm25" else None
         dense = self.index.vectors.search(qvec, pool, allowed=allowed) if qvec is not None else []
         scores = self.index.lexical.score(question.tokens) if method != "dense" else None

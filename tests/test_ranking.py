@@ -11,6 +11,7 @@ CLI), and asserts orders and exact sets, not mere non-emptiness.
 
 from __future__ import annotations
 
+import gzip
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,14 +21,17 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from bot.answer.service import AnswerService
+from bot.answer.service import AnswerOptions, AnswerService
 from bot.cli import main
+from index.builder import BuildConfig, build_index
+from index.embedding import SentenceTransformerEmbedder
 from index.fusion import fuse_scores
 from index.models import SearchFilters
 from index.query import PreparedQuestion
 from index.retrieval import Method
+from index.store import IndexStore
 
-from .support import RANKING_DIR
+from .support import RANKING_DIR, shared_path, write_articles
 
 
 def _jsonl(name: str) -> list[dict[str, Any]]:
@@ -411,3 +415,37 @@ def test_cli_ask_json_applies_outlet_and_date_filters(ranking_index_dir: Path) -
     data = json.loads(result.stdout)
     assert [c["article_id"] for c in data["citations"]][:1] == ["niamey-inondations-lemonde"]
     assert {c["source"] for c in data["citations"]} == {"Le Monde"}
+
+
+# --- "latest" questions on real news: one story told many times ----------------------------------
+
+
+def test_latest_news_on_a_real_story_cites_its_newest_report(
+    tmp_path: Path, real_embedder: SentenceTransformerEmbedder
+) -> None:
+    """OrangeSum told Carlos Ghosn's story in 70 articles over two years: asking for the latest
+    news must answer from the newest of them, among unrelated articles of the same months."""
+    source = shared_path("corpus", "orangesum.jsonl.gz")
+    story: list[dict[str, str]] = []
+    others: list[dict[str, str]] = []
+    with gzip.open(source, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            if "Ghosn" in record["title"]:
+                story.append(record)
+            elif "Ghosn" not in record["text"] and len(others) < 60:
+                others.append(record)
+    newest = max(story, key=lambda r: r["date"])
+    assert sum(r["date"] == newest["date"] for r in story) == 1  # one newest report
+    corpus = write_articles(tmp_path / "ghosn.jsonl", story + others)
+    build_index(IndexStore(tmp_path / "index"), [corpus], real_embedder, BuildConfig())
+    service = AnswerService(IndexStore(tmp_path / "index"), real_embedder, AnswerOptions())
+    for question in (
+        "Quelles sont les dernières nouvelles de Carlos Ghosn ?",
+        "What is the latest news about Carlos Ghosn?",
+    ):
+        answer = service.answer(question)
+        assert not answer.abstained, question
+        assert answer.citations[0].article_id == newest["id"], question
+    plain = service.answer("Que sait-on de Carlos Ghosn ?")
+    assert plain.retrieved_article_ids[0] != newest["id"]  # without the cue, another one leads

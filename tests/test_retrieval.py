@@ -13,7 +13,7 @@ from index.builder import BuildConfig, build_index
 from index.embedding import SentenceTransformerEmbedder
 from index.fusion import fuse_scores, zscores
 from index.models import SearchFilters
-from index.recency import wants_recent
+from index.recency import story_words, wants_recent
 from index.retrieval import Retriever
 from index.store import IndexStore, LoadedIndex
 
@@ -67,6 +67,13 @@ def test_constant_scores_carry_no_signal() -> None:
 )
 def test_questions_asking_for_news_want_the_newest(question: str) -> None:
     assert wants_recent(question)
+
+
+def test_a_latest_question_matches_its_story_not_its_words_about_time() -> None:
+    words = story_words("Quelles sont les dernières nouvelles de Notre-Dame de Paris ?").split()
+    assert "Notre-Dame" in words and "Paris" in words
+    assert not {"dernières", "nouvelles"} & set(words)
+    assert "bilan" in story_words("Quel est le dernier bilan des inondations ?")
 
 
 @pytest.mark.parametrize(
