@@ -27,7 +27,8 @@ class PreparedQuestion:
     language), plus translations of the question's words when it is in another language;
     ``term_weights`` maps each distinct term to its idf, a translated word as one term group
     ("hour|heur", ``index.crosslingual``). ``vector`` is None only when the question was
-    prepared for lexical search alone.
+    prepared for lexical search alone. ``recent``: it asks for the latest news
+    (``index.recency.wants_recent``).
     """
 
     text: str
@@ -36,6 +37,7 @@ class PreparedQuestion:
     tokens: tuple[str, ...]
     term_weights: Mapping[str, float] = field(default_factory=dict)
     filters: SearchFilters | None = None
+    recent: bool = False
 
     def require_vector(self) -> NDArray[np.float32]:
         """The question's unit vector; a dense search on a lexical-only preparation is a bug."""

@@ -96,7 +96,8 @@ class Retriever:
         """
         lexical = self.index.lexical
         asked = QUESTION_WORDS.sub(" ", text)
-        if wants_recent(text):
+        recent = wants_recent(text)
+        if recent:
             asked = story_words(asked)
         tokens = lexical.tokenize(asked)
         language = detect_language(text, default=self.corpus_language)
@@ -120,6 +121,7 @@ class Retriever:
             tokens=tuple(tokens),
             term_weights=weights,
             filters=filters,
+            recent=recent,
         )
 
     def tokenize(self, text: str) -> list[str]:
@@ -146,7 +148,7 @@ class Retriever:
         if allowed is not None and len(allowed) == 0:
             return []
         pool = max(candidates, k)
-        if wants_recent(question.text):
+        if question.recent:
             # A story told many times can fill the usual pool with its best-matching reports
             # and leave out the newest: a "latest" question looks further.
             pool *= RECENT_POOL_FACTOR
@@ -156,10 +158,10 @@ class Retriever:
         lexical = scores.top(pool, allowed=allowed) if scores is not None else []
         if method == "dense":
             scored = [(cid, s, _Candidate(cid, s, 0.0)) for cid, s in dense]
-            return self._finish(scored, k, question.text, lexical_known=False)
+            return self._finish(scored, k, question.recent, lexical_known=False)
         if method == "bm25":
             scored = [(cid, s, _Candidate(cid, 0.0, s)) for cid, s in lexical]
-            return self._finish(scored, k, question.text, dense_known=False)
+            return self._finish(scored, k, question.recent, dense_known=False)
         assert qvec is not None and scores is not None
         cands = self._both_scores(qvec, scores, dense, lexical)
         if not cands:
@@ -176,7 +178,7 @@ class Retriever:
             same,
         )
         scored = [(c.chunk_id, float(f), c) for c, f in zip(cands, fused, strict=True)]
-        return self._finish(scored, k, question.text, owners=owners, metas=metas)
+        return self._finish(scored, k, question.recent, owners=owners, metas=metas)
 
     def allowed_ids(self, filters: SearchFilters | None) -> NDArray[np.int64] | None:
         """Chunk ids passing the filters (None: no restriction), cached per filter value."""
@@ -225,7 +227,7 @@ class Retriever:
         self,
         scored: Sequence[tuple[int, float, _Candidate]],
         k: int,
-        query: str,
+        recent: bool,
         *,
         owners: dict[int, str] | None = None,
         metas: dict[str, ArticleMeta] | None = None,
@@ -242,7 +244,7 @@ class Retriever:
             metas = self.index.db.articles(set(owners.values()))
         rows = [(cid, s, c) for cid, s, c in scored if cid in owners]
         story: set[int] = set()
-        if rows and wants_recent(query):
+        if rows and recent:
             rows, story = _newest_reports_first(rows, owners, metas, lexical_known=lexical_known)
         rows = sorted(rows, key=lambda row: -row[1])[:k]
         chunks = self.index.db.chunks(cid for cid, _, _ in rows)

@@ -148,18 +148,19 @@ class AnswerService:
                     read_articles=articles,
                 )
 
-            reading = None
+            reading, chosen = None, []
             if hits[0].story_report:
                 # A "latest news" question: the newest report of its story answers it, if that
                 # report answers at all; the reader alone would prefer the best-worded report.
                 reading = read_hits(1)
-                if not self._accepts(prepared.text, reading):
-                    reading = None
-            reading = reading or read_hits()
+                chosen = self._accepted(prepared.text, reading)
+            if not chosen:
+                reading = read_hits()
+                chosen = self._accepted(prepared.text, reading)
+        assert reading is not None
         ranked_ids = list(dict.fromkeys(hit.chunk.article_id for hit in hits))
         sentences = [_scored(c, reading) for c in reading.candidates]
-        chosen = choose(reading)
-        if not self._accepts(prepared.text, reading):
+        if not chosen:
             closest = _closest_matches(hits[:top_k], sentences)
             answer = Answer(question, messages.language, messages.no_answer, closest, True)
         else:
@@ -173,13 +174,17 @@ class AnswerService:
         answer.timings_ms = _timings(started, retrieved_at)
         return answer
 
-    def _accepts(self, question: str, reading: Reading) -> bool:
-        """Whether the reading's chosen sentences answer ``question`` (otherwise: abstain)."""
+    def _accepted(self, question: str, reading: Reading) -> list[Candidate]:
+        """The sentences to quote from ``reading``, or none when they do not answer ``question``
+        (then the answer abstains)."""
         chosen = choose(reading)
-        return bool(chosen) and (
-            reading.answerable >= self.options.abstain_threshold
-            and tells_when(question, reading, chosen)
-        )
+        if (
+            not chosen
+            or reading.answerable < self.options.abstain_threshold
+            or not tells_when(question, reading, chosen)
+        ):
+            return []
+        return chosen
 
     # --- generations ----------------------------------------------------------------------
     def _open(self) -> _Generation:
