@@ -191,7 +191,7 @@ def _variant_names(text: str) -> list[str]:
 
 
 def _usage(child: Child) -> Result:
-    """Peak RSS, wall and CPU time of a phase; chunks per CPU-second when it embedded chunks.
+    """Peak RSS, wall and CPU time of a phase; chunks and articles per CPU-second when it embedded.
 
     A build's embedding workers (NEWSBOT_BUILD_PROCESSES) are its own children, whose memory
     ``wait4`` does not add up: their peaks count on top of the phase's."""
@@ -203,6 +203,8 @@ def _usage(child: Child) -> Result:
     chunks = child.result.get("embedded_chunks") or child.result.get("chunks")
     if chunks and child.cpu_seconds:
         usage["chunks_per_cpu_s"] = round(chunks / child.cpu_seconds, 2)
+        if child.result.get("articles"):
+            usage["articles_per_cpu_s"] = round(child.result["articles"] / child.cpu_seconds, 3)
     return usage
 
 

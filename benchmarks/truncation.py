@@ -2,10 +2,11 @@
 
     python -m benchmarks.truncation --corpus ../shared/corpus/masakhanews-fra.jsonl
 
-The chunks are built as the index builds them (title + up to 100 words, 20 words of overlap),
-sorted by length and encoded at each token limit in turn, twice, by the build encoder. The table
-gives chunks/s per run and the mean cosine of each limit's vectors to the full-length ones. The
-recall cost is measured separately with ``newsbot eval`` (benchmarks/README.md).
+The chunks are built as the index builds them (title + up to 100 words; the 2026-12-06 results
+had 20 words of overlap, the default then), sorted by length and encoded at each token limit in
+turn, twice, by the build encoder. The table gives chunks/s per run and the mean cosine of each
+limit's vectors to the full-length ones. The recall cost is measured separately with ``newsbot
+eval`` (benchmarks/README.md).
 """
 
 from __future__ import annotations

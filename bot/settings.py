@@ -101,7 +101,7 @@ class Settings(BaseSettings):
 
     # --- chunking (words; the model's token limit is enforced on top) -----------------------
     chunk_size: int = Field(100, ge=10, le=2000)
-    chunk_overlap: int = Field(20, ge=0)
+    chunk_overlap: int = Field(0, ge=0)  # words repeated from the previous chunk
 
     # --- answering ----------------------------------------------------------------------
     top_k: int = Field(5, ge=1, le=20)

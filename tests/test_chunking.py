@@ -88,6 +88,19 @@ def test_no_overlap_when_disabled() -> None:
     assert all(a.end <= b.start for a, b in itertools.pairwise(chunks))
 
 
+def test_default_chunks_tile_the_article_without_repeating_it() -> None:
+    """The default (and the setting's default) repeats nothing: every word is embedded once."""
+    from bot.settings import Settings
+
+    article = news_article()
+    chunks = chunk_article(article, ChunkingConfig())
+    assert len(chunks) > 1
+    assert all(a.end <= b.start for a, b in itertools.pairwise(chunks))
+    covered = " ".join(article.text[chunk.start : chunk.end] for chunk in chunks)
+    assert words(covered) == words(article.text)
+    assert Settings.model_fields["chunk_overlap"].default == ChunkingConfig().overlap_words
+
+
 def test_no_overlap_with_sentences_longer_than_it() -> None:
     chunks = chunk_article(news_article(), ChunkingConfig(max_words=60, overlap_words=5))
     assert all(a.end <= b.start for a, b in itertools.pairwise(chunks))
