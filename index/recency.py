@@ -42,21 +42,22 @@ _NEWS_NOUNS = (
     r"rebondissements?|chiffres?|bilans?|point|mises? [àa] jour|[ée]volutions?|annonces?|"
     r"[ée]v[ée]nements?|d[ée]clarations?"
 )
+#: Phrases that both ask for the newest news and say nothing about the story.
+_RECENT_PHRASES = (
+    r"latest|newest|lately|most\s+recent|recent(?:ly)?|what'?s\s+new|r[ée]cemment|r[ée]cente?s?|"
+    r"quoi\s+de\s+neuf|o[uù]\s+en\s+(?:est|sont)"
+)
 _RECENT_CUES = re.compile(
-    r"\b(?:latest|newest|lately|most\s+recent|recent(?:ly)?|what'?s\s+new|any\s+news|"
-    r"updates?\s+on|r[ée]cemment|r[ée]cente?s?|quoi\s+de\s+neuf|o[uù]\s+en\s+(?:est|sont)|"
+    rf"\b(?:{_RECENT_PHRASES}|any\s+news|updates?\s+on|"
     r"ces\s+derni[eè]r(?:e?s)\s+(?:jours|semaines|mois|temps)|"
     rf"derni[eè]re?s?\s+(?:{_NEWS_NOUNS}))\b",
     re.IGNORECASE,
 )
-
-
 #: What a "latest" question says about time rather than about its story. Left in, "dernières
 #: nouvelles" would match every article that announces "de nouvelles mesures".
 _TIME_WORDS = re.compile(
-    r"\b(?:latest|newest|lately|most\s+recent|recent(?:ly)?|news|updates?|what'?s\s+new|"
-    r"r[ée]cemment|r[ée]cente?s?|derni[eè]re?s?|nouvelles?|infos?|informations?|actualit[ée]s?|"
-    r"actus?|quoi\s+de\s+neuf|o[uù]\s+en\s+(?:est|sont))\b",
+    rf"\b(?:{_RECENT_PHRASES}|news|updates?|derni[eè]re?s?|nouvelles?|infos?|informations?|"
+    r"actualit[ée]s?|actus?)\b",
     re.IGNORECASE,
 )
 
