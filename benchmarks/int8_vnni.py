@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.report import markdown_table
 from benchmarks.truncation import chunk_texts
 
 Batch = tuple[Any, ...]
@@ -183,17 +184,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(f"{len(batches) * args.rows} chunks as {args.rows} x {args.tokens} tokens, "
           f"{args.rounds} rounds")  # fmt: skip
-    print("| encoder | chunks/s per round | vs fused (all rounds) | cosine to float32 mean / min |")
-    print("| --- | --- | --- | --- |")
-    rows = []
+    rows, table = [], []
     for name in names:
         ratio = sum(speeds[name]) / sum(speeds["fused"]) if "fused" in speeds else None
         runs = " / ".join(f"{s:.1f}" for s in speeds[name])
         shown = f"{ratio:.2f}x" if ratio else "-"
         mean, low = float(cosines[name].mean()), float(cosines[name].min())
-        print(f"| {name} | {runs} | {shown} | {mean:.5f} / {low:.5f} |")
+        table.append((name, runs, shown, f"{mean:.5f} / {low:.5f}"))
         rows.append({"encoder": name, "chunks_per_s": speeds[name], "vs_fused": ratio,
                      "cosine_mean": mean, "cosine_min": low})  # fmt: skip
+    header = ("encoder", "chunks/s per round", "vs fused (all rounds)", "cosine to fp32 mean / min")
+    print(markdown_table(header, table))
     if args.out is not None:
         result = {"chunks": len(batches) * args.rows, "rows": args.rows, "tokens": args.tokens,
                   "cpu_flags_bf16": _bf16_flags(), "encoders": rows}  # fmt: skip

@@ -33,7 +33,7 @@ def render_markdown(results: Result) -> str:
     return "\n\n".join(sections) + "\n"
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows]
     return "\n".join(lines)
@@ -246,7 +246,7 @@ def _goals(results: Result) -> str:
             ]
         )
     header = ["goal", "newsbot", "baseline / peer", "ratio", "target"]
-    return _table(header, rows) if rows else "(no goal measured in this run)"
+    return markdown_table(header, rows) if rows else "(no goal measured in this run)"
 
 
 def _archive_goals(whole: Result) -> list[list[object]]:
@@ -322,7 +322,7 @@ def _indexing(results: Result) -> str:
         "the plain-encode baseline only embeds the same chunk texts in one call (same model, "
         "precision and batch size). Model load time is excluded from both."
     )
-    return _table(header, rows) + "\n\n" + note
+    return markdown_table(header, rows) + "\n\n" + note
 
 
 def _latency(results: Result) -> str:
@@ -357,7 +357,7 @@ def _latency(results: Result) -> str:
     ]  # fmt: skip
     some = next((e for e in (results.get("latency") or {}).values() if "error" not in e), None)
     if some is None:
-        return _table(header, rows)
+        return markdown_table(header, rows)
     note = (
         f"`ask` = retrieve + answer through AnswerService, {some['questions']} questions of the "
         "set named (English and French alternating) after 5 warm-up questions: xling-dev's "
@@ -367,7 +367,7 @@ def _latency(results: Result) -> str:
         f"start = {some['cold_start']['command']}, process start to printed answer, median of "
         f"{len(some['cold_start']['runs'])}. Lower is better; a ratio below 1 favours newsbot."
     )
-    return _table(header, rows) + "\n\n" + note
+    return markdown_table(header, rows) + "\n\n" + note
 
 
 def _quality(results: Result) -> str:
@@ -402,7 +402,7 @@ def _quality(results: Result) -> str:
         "in the answer text. The dev sets have no unanswerable questions, so abstaining on "
         "them is always a false abstention."
     )
-    return _table(header, rows) + "\n\n" + note
+    return markdown_table(header, rows) + "\n\n" + note
 
 
 def _notes(results: Result) -> str:
