@@ -199,12 +199,14 @@ def _goals(results: Result) -> str:
         for label, variant in variants if before else []:
             if not variant:
                 continue
+            rounds = len(variant.get("rounds", ())) or 1
+            alternated = f", mean of {rounds} alternated builds" if rounds > 1 else ""
             # Articles/s: both trees index the same articles, but may cut them into different
             # numbers of chunks (chunk overlap), so chunks/s would not compare the same work.
             rows.append(
                 [
                     f"indexing {name}{label}: articles/s (wall; chunks/s in brackets) vs the "
-                    "baseline checkout",
+                    f"baseline checkout{alternated}",
                     f"{_rate(variant['articles_per_s'])} ({_rate(variant['chunks_per_s'])})",
                     f"{_rate(before['articles_per_s'])} ({_rate(before['chunks_per_s'])})",
                     _ratio(variant["articles_per_s"], before["articles_per_s"]),

@@ -149,30 +149,56 @@ def index_and_encode(
     eval_cache: Path | None = None,
     baseline: Path | None = None,
     variants: Sequence[str] = (),
+    rounds: int = 1,
 ) -> Result:
-    log(f"indexing {name}")
+    """Build ``corpus`` with newsbot, each variant and the baseline, in turn, ``rounds`` times:
+    alternated, a slow spell of the machine hits every build alike instead of one of them."""
     extra = ["--eval-cache", str(eval_cache)] if eval_cache else []
-    target = str(CACHE / f"idx-{name}")
-    built = phase("index", "--corpus", str(corpus), "--index-dir", target, *extra)
-    log(f"plain SentenceTransformer.encode over the same {built.result['chunks']} chunks")
-    encoded = phase("encode", "--index-dir", built.result["index_dir"])
-    entry = {
-        "corpus": corpus.name,
-        "newsbot": built.result | _usage(built),
-        "encode": encoded.result | _usage(encoded),
-    }
-    for variant in variants:  # the same build with one setting changed
-        env = BUILD_VARIANTS[variant]
-        log(f"indexing {name} with {settings_text(env)}")
-        target = str(CACHE / f"idx-{variant}-{name}")
-        made = phase("index", "--corpus", str(corpus), "--index-dir", target, env=env)
-        entry[variant] = made.result | _usage(made) | {"settings": settings_text(env)}
-    if baseline is not None:
-        log(f"indexing {name} with the baseline checkout {baseline}")
-        target = str(CACHE / f"idx-baseline-{name}")
-        before = baseline_phase(baseline, "index", "--corpus", str(corpus), "--index-dir", target)
-        entry["baseline"] = before.result | _usage(before)
-    return entry
+    builds: dict[str, list[Result]] = {}
+    for round_ in range(1, rounds + 1):
+        of = f" (round {round_} of {rounds})" if rounds > 1 else ""
+        log(f"indexing {name}{of}")
+        target = str(CACHE / f"idx-{name}")
+        made = phase("index", "--corpus", str(corpus), "--index-dir", target, *extra)
+        builds.setdefault("newsbot", []).append(made.result | _usage(made))
+        for variant in variants:  # the same build with one setting changed
+            env = BUILD_VARIANTS[variant]
+            log(f"indexing {name} with {settings_text(env)}{of}")
+            target = str(CACHE / f"idx-{variant}-{name}")
+            made = phase("index", "--corpus", str(corpus), "--index-dir", target, env=env)
+            settings = {"settings": settings_text(env)}
+            builds.setdefault(variant, []).append(made.result | _usage(made) | settings)
+        if baseline is not None:
+            log(f"indexing {name} with the baseline checkout {baseline}{of}")
+            target = str(CACHE / f"idx-baseline-{name}")
+            made = baseline_phase(baseline, "index", "--corpus", str(corpus), "--index-dir", target)
+            builds.setdefault("baseline", []).append(made.result | _usage(made))
+    built = builds["newsbot"][-1]
+    log(f"plain SentenceTransformer.encode over the same {built['chunks']} chunks")
+    encoded = phase("encode", "--index-dir", built["index_dir"])
+    entry = {"corpus": corpus.name, "encode": encoded.result | _usage(encoded)}
+    return entry | {build: _over_rounds(results) for build, results in builds.items()}
+
+
+def _over_rounds(results: list[Result]) -> Result:
+    """One build's results over its rounds: mean times (so ratios are ratios of total times),
+    the highest peak RSS, and each round's own figures under "rounds"."""
+    if len(results) == 1:
+        return results[0]
+    merged = dict(results[-1])
+    for key in ("seconds", "embed_seconds", "wall_seconds", "cpu_seconds"):
+        if all(result.get(key) is not None for result in results):
+            merged[key] = round(statistics.fmean(result[key] for result in results), 2)
+    merged["peak_rss_mb"] = max(result["peak_rss_mb"] for result in results)
+    for count, per in (("articles", "articles_per_s"), ("embedded_chunks", "chunks_per_s")):
+        merged[per] = round(merged[count] / merged["seconds"], 2)
+    cpu = merged.get("cpu_seconds")
+    if cpu:
+        merged["articles_per_cpu_s"] = round(merged["articles"] / cpu, 3)
+        merged["chunks_per_cpu_s"] = round(merged["embedded_chunks"] / cpu, 2)
+    kept = ("seconds", "articles_per_s", "chunks_per_s", "cpu_seconds", "peak_rss_mb")
+    merged["rounds"] = [{key: result.get(key) for key in kept} for result in results]
+    return merged
 
 
 def _comma_list(text: str) -> list[str]:
@@ -456,12 +482,17 @@ def indexing(args: argparse.Namespace) -> Result:
         masakhanews = first_lines(MASAKHANEWS, target, args.masakhanews_limit)
     tree = args.baseline_tree
     variants = [name for name in BUILD_VARIANTS if getattr(args, f"with_{name}")]
+    rounds = args.index_rounds
     steps = {
         "masakhanews": lambda: index_and_encode(
-            "masakhanews", masakhanews, baseline=tree, variants=variants
+            "masakhanews", masakhanews, baseline=tree, variants=variants, rounds=rounds
         ),
         "orangesum": lambda: index_and_encode(
-            "orangesum", orangesum_subset(args.limit), baseline=tree, variants=variants
+            "orangesum",
+            orangesum_subset(args.limit),
+            baseline=tree,
+            variants=variants,
+            rounds=rounds,
         ),
         "xling-dev": lambda: index_and_encode(
             "xling-dev",
@@ -469,6 +500,7 @@ def indexing(args: argparse.Namespace) -> Result:
             eval_cache=CACHE / "eval-cache",
             baseline=tree,
             variants=variants,
+            rounds=rounds,
         ),
     }
     wanted = args.index_corpora or list(steps)
@@ -545,6 +577,11 @@ def parser() -> argparse.ArgumentParser:
         help="index only these of masakhanews,orangesum,xling-dev (default: all three)",
     )
     cli.add_argument(
+        "--index-rounds", type=int, default=1,
+        help="build each corpus this many times with each tree, alternated; ratios compare the "
+        "mean times (default 1)",
+    )  # fmt: skip
+    cli.add_argument(
         "--archive", action="store_true",
         help="also index the whole OrangeSum corpus (35,987 articles, about an hour here)",
     )  # fmt: skip
@@ -588,6 +625,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     unknown = sorted(set(args.only or ()) - set(SECTIONS))
     if unknown:
         sys.exit(f"error: unknown section {unknown[0]!r} for --only; use {','.join(SECTIONS)}")
+    if args.index_rounds < 1:
+        sys.exit(f"error: --index-rounds must be at least 1, not {args.index_rounds}")
     if args.limit == 0:
         args.limit = None
     missing = [p for p in (MASAKHANEWS, ORANGESUM, *EVAL_SETS.values()) if not p.exists()]
