@@ -192,10 +192,7 @@ def _over_rounds(results: list[Result]) -> Result:
     merged["peak_rss_mb"] = max(result["peak_rss_mb"] for result in results)
     for count, per in (("articles", "articles_per_s"), ("embedded_chunks", "chunks_per_s")):
         merged[per] = round(merged[count] / merged["seconds"], 2)
-    cpu = merged.get("cpu_seconds")
-    if cpu:
-        merged["articles_per_cpu_s"] = round(merged["articles"] / cpu, 3)
-        merged["chunks_per_cpu_s"] = round(merged["embedded_chunks"] / cpu, 2)
+    merged |= _per_cpu_second(merged, merged.get("cpu_seconds"))
     kept = ("seconds", "articles_per_s", "chunks_per_s", "cpu_seconds", "peak_rss_mb")
     merged["rounds"] = [{key: result.get(key) for key in kept} for result in results]
     return merged
@@ -226,12 +223,18 @@ def _usage(child: Child) -> Result:
         "wall_seconds": child.seconds,
         "cpu_seconds": child.cpu_seconds,
     }
-    chunks = child.result.get("embedded_chunks") or child.result.get("chunks")
-    if chunks and child.cpu_seconds:
-        usage["chunks_per_cpu_s"] = round(chunks / child.cpu_seconds, 2)
-        if child.result.get("articles"):
-            usage["articles_per_cpu_s"] = round(child.result["articles"] / child.cpu_seconds, 3)
-    return usage
+    return usage | _per_cpu_second(child.result, child.cpu_seconds)
+
+
+def _per_cpu_second(result: Result, cpu_seconds: float | None) -> Result:
+    """Chunks and articles per CPU-second of a phase that embedded (nothing for the others)."""
+    chunks = result.get("embedded_chunks") or result.get("chunks")
+    if not (chunks and cpu_seconds):
+        return {}
+    rates: Result = {"chunks_per_cpu_s": round(chunks / cpu_seconds, 2)}
+    if result.get("articles"):
+        rates["articles_per_cpu_s"] = round(result["articles"] / cpu_seconds, 3)
+    return rates
 
 
 def archive(args: argparse.Namespace) -> Result:

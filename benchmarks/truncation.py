@@ -64,15 +64,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     reference = vectors[full_window]
     print(f"{len(texts)} chunks, {np.mean(tokens):.0f} tokens on average, "
           f"{np.mean(np.array(tokens) > 128):.0%} over 128")  # fmt: skip
-    rows = []
+    rows, table = [], []
     for limit in limits:
         cosine = float(np.mean(np.sum(vectors[limit] * reference, axis=1)))
+        runs = " / ".join(f"{s:.1f}" for s in speeds[limit])
+        table.append((limit, runs, f"{cosine:.3f}"))
         rows.append({"tokens": limit, "chunks_per_s": speeds[limit], "cosine": cosine})
     header = ("tokens embedded", "chunks/s (two runs)", "mean cosine to the full vector")
-    print(markdown_table(header, [
-        (row["tokens"], " / ".join(f"{s:.1f}" for s in speeds[limit]), f"{row['cosine']:.3f}")
-        for limit, row in zip(limits, rows, strict=True)
-    ]))  # fmt: skip
+    print(markdown_table(header, table))
     if args.out is not None:
         args.out.write_text(json.dumps({"chunks": len(texts), "rows": rows}, indent=1), "utf-8")
     return 0
