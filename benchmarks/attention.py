@@ -33,7 +33,6 @@ from benchmarks.int8_vnni import shaped_batches
 from benchmarks.report import markdown_table
 from benchmarks.truncation import chunk_texts
 
-ROWS = 16  # the fused encoder's batch rows (index.fused_encoder.MAX_ROWS)
 BATCHES = 4  # per length and round
 MIN_SECONDS = 2.0  # each length is timed over whole passes until this much time has gone
 NO_ATTENTION = "newsbot_benchmark_no_attention"
@@ -61,12 +60,16 @@ def _register_no_attention() -> None:
     AttentionMaskInterface.register(NO_ATTENTION, eager_mask)
 
 
-def measure(variant: str, texts: Sequence[str], lengths: Sequence[int]) -> dict[int, float]:
-    """Microseconds per token of ``variant``'s graph at each length (runs in a worker)."""
+def measure(variant: str, corpus: Path, lengths: Sequence[int]) -> dict[int, float]:
+    """Microseconds per token of ``variant``'s graph at each length, on batches as builds make
+    them (``fused_encoder.MAX_ROWS`` rows); runs in a worker."""
     import torch
 
     from index import fused_encoder
     from index.embedding import SentenceTransformerEmbedder
+
+    rows = fused_encoder.MAX_ROWS
+    texts = chunk_texts(corpus, rows * BATCHES)
 
     attention, _ = VARIANTS[variant]
     if attention == NO_ATTENTION:
@@ -77,12 +80,12 @@ def measure(variant: str, texts: Sequence[str], lengths: Sequence[int]) -> dict[
     if embedder.precision != "bfloat16":
         raise SystemExit("the fused graph needs a CPU where the model runs in bfloat16")
     encoder = fused_encoder.FusedEncoder(model, attention=attention)  # type: ignore[arg-type]
-    encoder.encode(list(texts[:ROWS]), batch_size=ROWS)  # trace (and check) once
+    encoder.encode(texts[:rows], batch_size=rows)  # trace (and check) once
     graph = encoder._graph
     out: dict[int, float] = {}
     with torch.no_grad(), fused_encoder.onednn_fusion():
         for length in lengths:
-            batches = shaped_batches(model, texts[: ROWS * BATCHES], ROWS, length)
+            batches = shaped_batches(model, texts, rows, length)
             for batch in batches[:2]:  # oneDNN specialises the shape on its first calls
                 graph(*batch)
             passes, started = 0, time.perf_counter()
@@ -91,7 +94,7 @@ def measure(variant: str, texts: Sequence[str], lengths: Sequence[int]) -> dict[
                     graph(*batch)
                 passes += 1
             seconds = time.perf_counter() - started
-            out[length] = seconds / (passes * len(batches) * ROWS * length) * 1e6
+            out[length] = seconds / (passes * len(batches) * rows * length) * 1e6
     return out
 
 
@@ -115,8 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     lengths = [int(x) for x in args.lengths.split(",")]
     if args.worker:
-        texts = chunk_texts(args.corpus, ROWS * BATCHES)
-        print(json.dumps(measure(args.worker, texts, lengths)))
+        print(json.dumps(measure(args.worker, args.corpus, lengths)))
         return 0
 
     runs: dict[str, list[dict[int, float]]] = {name: [] for name in VARIANTS}
