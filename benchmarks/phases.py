@@ -182,8 +182,8 @@ class BorrowedEmbedder:
         self.precision = getattr(real, "precision", "float32")
         self.borrowed = 0
 
-    def count_tokens(self, text: str) -> int:
-        return self.real.count_tokens(text)
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.real.count_tokens(texts)
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> NDArray[np.float32]:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -344,8 +344,8 @@ class _FixedVectors:
         self.model_id, self.dimension = like.model_id, like.dimension
         self.max_tokens, self.precision = like.max_tokens, like.precision
 
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(text.split()) for text in texts]
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> NDArray[np.float32]:
         return np.stack([self._of[text] for text in texts])

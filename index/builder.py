@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from index.chunking import ChunkingConfig, chunk_article
+from index.chunking import ChunkingConfig, chunk_articles
 from index.cleaning import CleaningReport, clean_articles
 from index.corpus import DEFAULT_MAX_ARTICLE_CHARS, read_corpus
 from index.embed_text import EmbedText, model_text
@@ -42,6 +42,10 @@ if TYPE_CHECKING:
 
 Mode = Literal["build", "update"]
 EMBED_BATCH_CHUNKS = 256  # progress granularity; the model batches inside it
+#: Articles chunked together, their tokens counted in one tokenizer call (index.chunking). The
+#: tokenizer's buffers for 200 articles left a build's memory 45 MB higher; 50 leaves it as counting
+#: text by text did, and still chunks in 0.6x its time (2,000 OrangeSum articles; ad hoc).
+CHUNK_GROUP_ARTICLES = 50
 
 
 @dataclass(frozen=True)
@@ -242,15 +246,18 @@ def _chunk_all(
         config = ChunkingConfig(config.max_words, config.overlap_words, embedder.max_tokens)
     out: list[tuple[Article, str, list[Chunk]]] = []
     notify("chunking", 0, len(articles))
-    for done, article in enumerate(articles, start=1):
-        language = detect_language(f"{article.title}\n{article.text[:600]}", default="fr")
-        chunks = chunk_article(
-            article, config, language=language, count_tokens=embedder.count_tokens
+    for first in range(0, len(articles), CHUNK_GROUP_ARTICLES):
+        group = [
+            (article, detect_language(f"{article.title}\n{article.text[:600]}", default="fr"))
+            for article in articles[first : first + CHUNK_GROUP_ARTICLES]
+        ]
+        chunked = chunk_articles(group, config, count_tokens=embedder.count_tokens)
+        out.extend(
+            (article, language, chunks)
+            for (article, language), chunks in zip(group, chunked, strict=True)
+            if chunks
         )
-        if chunks:
-            out.append((article, language, chunks))
-        if done % 200 == 0 or done == len(articles):
-            notify("chunking", done, len(articles))
+        notify("chunking", first + len(group), len(articles))
     return out
 
 

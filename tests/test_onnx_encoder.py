@@ -55,9 +55,9 @@ def test_light_path_question_vectors_equal_the_build_encoders(
     assert cosines.min() >= 0.9999
     assert np.allclose(np.linalg.norm(light, axis=1), 1.0, atol=1e-5)
     # The chunker's token counts must not change with the encoder (no truncation there).
-    long_text = " ".join(questions) * 3
-    assert onnx_embedder.count_tokens(long_text) == build.count_tokens(long_text)
-    assert onnx_embedder.count_tokens(long_text) > (onnx_embedder.max_tokens or 0)
+    texts = [" ".join(questions) * 3, *questions]
+    assert onnx_embedder.count_tokens(texts) == build.count_tokens(texts)
+    assert onnx_embedder.count_tokens(texts)[0] > (onnx_embedder.max_tokens or 0)
 
 
 def test_texts_longer_than_the_window_are_truncated_like_the_build(

@@ -15,7 +15,7 @@ import json
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from index.chunking import ChunkingConfig, chunk_article
+from index.chunking import ChunkingConfig, chunk_article, chunk_articles
 from index.corpus import FIELD_CANDIDATES, read_corpus
 from index.models import Article, LoadReport, chunk_id
 from index.sentences import sentence_spans
@@ -331,9 +331,9 @@ def chunk_configs(draw: st.DrawFn) -> ChunkingConfig:
     return ChunkingConfig(max_words, overlap, max_tokens)
 
 
-def count_bytes(text: str) -> int:
+def count_bytes(texts: Sequence[str]) -> list[int]:
     """A stand-in token counter: one token per UTF-8 byte, plus two special tokens."""
-    return len(text.encode("utf-8", "surrogatepass")) + 2
+    return [len(text.encode("utf-8", "surrogatepass")) + 2 for text in texts]
 
 
 @MODEST
@@ -357,8 +357,11 @@ def test_chunk_spans_slice_the_article_exactly(
         assert len(chunk.text.split()) <= config.max_words
         if config.max_tokens is not None and len(chunk.text.split()) > 1:
             # only a single word (with the title) may be left over the model's limit
-            assert count_bytes(chunk.embedding_text()) <= config.max_tokens
+            assert count_bytes([chunk.embedding_text()])[0] <= config.max_tokens
         covered[chunk.start : chunk.end] = [True] * (chunk.end - chunk.start)
     assert all(done or char.isspace() for char, done in zip(text, covered, strict=True))
     for previous, chunk in itertools.pairwise(chunks):
         assert previous.start < chunk.start and previous.end < chunk.end
+    # The build's way, many articles and one count, gives the same chunks.
+    together = chunk_articles([(article, language)] * 2, config, count_tokens=count_bytes)
+    assert together == [chunks, chunks]
