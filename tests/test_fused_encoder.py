@@ -9,6 +9,7 @@ import logging
 
 import numpy as np
 import pytest
+import torch
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 
@@ -54,6 +55,7 @@ def test_fused_vectors_are_the_models_own_in_the_callers_order(
     np.testing.assert_allclose(np.linalg.norm(fused, axis=1), 1.0, atol=1e-5)
     # and each vector is its own text's: nearest eager vector of every fused one is its row
     assert (np.argmax(fused @ eager.T, axis=1) == np.arange(len(texts))).mean() > 0.95
+    assert fused_embedder._fused is not None and fused_embedder._fused._direct is not None
 
 
 @pytest.mark.parametrize("attention", ["sdpa", "eager"])
@@ -146,3 +148,30 @@ def test_the_setting_reaches_the_embedder_and_rejects_unknown_values(
     monkeypatch.setenv("NEWSBOT_EMBEDDING_GRAPH", "compiled")
     with pytest.raises(SettingsError, match="NEWSBOT_EMBEDDING_GRAPH"):
         load_settings()
+
+
+def test_texts_are_tokenized_as_the_model_does_and_a_tokenizer_that_differs_is_not_used(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Builds tokenize with the model's fast tokenizer called directly (half the time of
+    sentence-transformers' preprocess); its tensors must be the model's own, long texts cut at
+    the same 256 tokens. A tokenizer that differs is caught on the first call and not used."""
+    model = SentenceTransformer(str(default_model_path()), device="cpu")
+    texts = _chunk_texts()
+    texts.append(" ".join(texts[1::2]))  # several articles: far over the model's window
+    direct = fused_encoder._DirectTokenizer.of(model, model.tokenizer.pad_token_id)
+    assert direct is not None
+    mine, own = direct(texts), model.preprocess(texts)
+    for name in ("input_ids", "attention_mask", "token_type_ids"):
+        assert torch.equal(mine[name], own[name]), name
+    assert int(own["attention_mask"].sum(dim=1)[-1]) == model.max_seq_length  # cut there
+
+    encoder = fused_encoder.FusedEncoder(model, attention="eager")
+    assert encoder._direct is not None
+    encoder._direct._tokenizer.enable_truncation(max_length=16)  # now cuts texts short
+    with caplog.at_level(logging.INFO, logger="index.fused_encoder"):
+        fused = encoder.encode(texts[:24], batch_size=8)
+    assert "differs from the model's: not used" in caplog.text
+    assert encoder._direct is None
+    eager = model.encode(texts[:24], normalize_embeddings=True)
+    assert np.sum(fused * eager, axis=1).min() >= 0.9995
