@@ -100,10 +100,10 @@ def chunk_articles(
     """``chunk_article`` of each (article, language), with one tokenizer call for them all.
 
     Packed by words alone, nearly every chunk is already within the model's limit (100-word
-    chunks average 165-186 tokens of 256). So every article is packed by words, all its chunks are
-    counted in one batch, which a fast tokenizer splits over the cores (about half the time of
-    counting one text at a time), and only an article with a chunk over the limit is packed again,
-    counting as it goes. The chunks are the same as ``chunk_article``'s.
+    chunks average 165-186 tokens of 256). So every article is packed by words, all the chunks are
+    counted in one call (half the time of one call per chunk: the tokenizer's per-call cost is
+    paid once, and a fast tokenizer uses every core), and only an article with a chunk over the
+    limit is packed again, counting as it goes. The chunks are the same as ``chunk_article``'s.
     """
     by_words = [chunk_article(article, config, language=language) for article, language in articles]
     if count_tokens is None or config.max_tokens is None:
