@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import torch
 
+from index.model_feeds import model_feeds
+
 logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
@@ -246,7 +248,7 @@ class _DirectTokenizer:
     def __init__(self, tokenizer: Any, names: tuple[str, ...], pad_id: int) -> None:
         self._tokenizer = tokenizer
         self._names = names
-        self._fill = {name: pad_id if name == "input_ids" else 0 for name in names}
+        self._pad_id = pad_id
 
     @classmethod
     def of(cls, model: Any, pad_id: int) -> _DirectTokenizer | None:
@@ -266,16 +268,8 @@ class _DirectTokenizer:
 
     def __call__(self, texts: Sequence[str]) -> dict[str, Any]:
         encodings = self._tokenizer.encode_batch([text.strip() for text in texts])
-        width = max((len(encoding) for encoding in encodings), default=0)
-        shape = (len(texts), width)
-        arrays = {name: np.full(shape, fill, np.int64) for name, fill in self._fill.items()}
-        arrays.setdefault("attention_mask", np.zeros(shape, np.int64))
-        for row, encoding in enumerate(encodings):
-            length = len(encoding)
-            arrays["input_ids"][row, :length] = encoding.ids
-            arrays["attention_mask"][row, :length] = 1
-            if "token_type_ids" in arrays:
-                arrays["token_type_ids"][row, :length] = encoding.type_ids
+        arrays, mask = model_feeds(encodings, self._names, pad_id=self._pad_id)
+        arrays.setdefault("attention_mask", mask)
         return {name: torch.from_numpy(array) for name, array in arrays.items()}
 
     def agrees(self, direct: dict[str, Any], own: dict[str, Any], rows: int) -> bool:
@@ -289,7 +283,8 @@ class _DirectTokenizer:
             mine = direct[name][:rows]
             if mine.shape[1] < width or not torch.equal(mine[:, :width], own[name]):
                 return False
-            if not bool((mine[:, width:] == self._fill.get(name, 0)).all()):
+            fill = self._pad_id if name == "input_ids" else 0
+            if not bool((mine[:, width:] == fill).all()):
                 return False
         return True
 

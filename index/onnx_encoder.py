@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from index.model_feeds import model_feeds
+
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
@@ -225,22 +227,6 @@ def model_tokenizer(folder: Path, max_tokens: int | None) -> Any:
     else:
         tokenizer.enable_truncation(max_length=max_tokens)
     return tokenizer
-
-
-def model_feeds(encodings: Sequence[Any], inputs: Sequence[str]) -> Batch:
-    """The graph's ``inputs`` for a batch of ``tokenizers`` encodings padded to the longest,
-    and the attention mask (which tokens are real: pooling and calibration need it)."""
-    width = max(len(e.ids) for e in encodings)
-    ids = np.zeros((len(encodings), width), dtype=np.int64)
-    mask = np.zeros((len(encodings), width), dtype=np.int64)
-    types = np.zeros((len(encodings), width), dtype=np.int64)
-    for row, encoding in enumerate(encodings):
-        n = len(encoding.ids)
-        ids[row, :n] = encoding.ids
-        mask[row, :n] = 1
-        types[row, :n] = encoding.type_ids
-    every = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-    return {name: every[name] for name in inputs}, mask
 
 
 class OnnxEmbedder:

@@ -1,0 +1,29 @@
+"""A batch of ``tokenizers`` encodings as the padded arrays a transformer takes: one place for
+the ONNX encoder (questions, int8 calibration) and the fused graph's direct tokenizer (builds)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from index.onnx_int8 import Batch
+
+
+def model_feeds(encodings: Sequence[Any], inputs: Sequence[str], *, pad_id: int = 0) -> Batch:
+    """The graph's ``inputs`` for a batch of ``tokenizers`` encodings padded to the longest
+    (input ids with ``pad_id``), and the attention mask (which tokens are real: pooling and
+    calibration need it)."""
+    width = max(len(e) for e in encodings)
+    ids = np.full((len(encodings), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(encodings), width), dtype=np.int64)
+    types = np.zeros((len(encodings), width), dtype=np.int64)
+    for row, encoding in enumerate(encodings):
+        n = len(encoding)
+        ids[row, :n] = encoding.ids
+        mask[row, :n] = 1
+        types[row, :n] = encoding.type_ids
+    every = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+    return {name: every[name] for name in inputs}, mask
