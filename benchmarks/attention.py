@@ -34,6 +34,7 @@ from benchmarks.report import markdown_table
 from benchmarks.truncation import chunk_texts
 
 BATCHES = 4  # per length and round
+ROWS = 16  # rows per batch for every variant: what builds ran when benchmarks/README measured it
 MIN_SECONDS = 2.0  # each length is timed over whole passes until this much time has gone
 NO_ATTENTION = "newsbot_benchmark_no_attention"
 VARIANTS: dict[str, tuple[str, dict[str, str]]] = {  # name: (traced attention, environment)
@@ -62,13 +63,13 @@ def _register_no_attention() -> None:
 
 def measure(variant: str, corpus: Path, lengths: Sequence[int]) -> dict[int, float]:
     """Microseconds per token of ``variant``'s graph at each length, on batches as builds make
-    them (``fused_encoder.MAX_ROWS`` rows); runs in a worker."""
+    them (``ROWS`` rows, the same for every variant); runs in a worker."""
     import torch
 
     from index import fused_encoder
     from index.embedding import SentenceTransformerEmbedder
 
-    rows = fused_encoder.MAX_ROWS
+    rows = ROWS
     texts = chunk_texts(corpus, rows * BATCHES)
 
     attention, _ = VARIANTS[variant]

@@ -43,10 +43,12 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 LENGTH_STEP = 16  # tokens: a batch is padded up to a multiple of this
-#: oneDNN keeps each batch shape's intermediate tensors (with the model's own attention, rows x
-#: 12 heads x length² scores): 16 rows ran as fast as 32 (Zen 4; alike on AMX), with a build's peak
-#: memory near eager's instead of 1.7x plain encode's (Zen 4: 1.30 against 1.86 GB).
-MAX_ROWS = 16
+#: Rows per batch, by how attention is traced. A batch's intermediate tensors set a build's peak
+#: memory (the model's own attention holds rows x 12 heads x length² scores a layer), and fewer
+#: rows ran as fast: flash kernel 16 rows against 32 (AMX; Zen 4 alike); the model's own attention
+#: 8 against 16 (Zen 4: 68.1 against 69.0 µs a token, xling-dev build peak 1.09-1.12 against
+#: 1.34-1.48 GB; 32 rows had peaked at 1.86 GB).
+MAX_ROWS: dict[str, int] = {"sdpa": 16, "eager": 8}
 SHAPES = 64  # (batch, length) shapes oneDNN may specialise before PyTorch stops fusing
 MIN_AGREEMENT = 0.999  # the first fused batch must match eager vectors to this cosine
 #: The graph serves every shape whatever the example it was traced on, so the trace runs on a
@@ -55,6 +57,7 @@ MIN_AGREEMENT = 0.999  # the first fused batch must match eager vectors to this 
 #: The check compares the first batch's longest texts with their eager vectors.
 TRACE_ROWS, TRACE_LENGTH = 2, 2 * LENGTH_STEP
 CHECK_ROWS = 4
+CHECK_TOKENIZER_ROWS = 16  # texts whose direct tokens must equal the model's own on a first call
 
 Attention = Literal["sdpa", "eager"]  # transformers' names: PyTorch's kernel, or plain ops
 
@@ -126,7 +129,7 @@ class FusedEncoder:
         lengths = mask.sum(dim=1)
         order = torch.argsort(lengths, descending=True, stable=True)
         out = np.empty((len(texts), int(self._model.get_embedding_dimension())), np.float32)
-        rows_per_batch = min(batch_size, MAX_ROWS)
+        rows_per_batch = min(batch_size, MAX_ROWS[self._attention])
         with torch.no_grad(), onednn_fusion():
             for first in range(0, len(texts), rows_per_batch):
                 rows = order[first : first + rows_per_batch]
@@ -149,8 +152,8 @@ class FusedEncoder:
             return dict(self._model.preprocess(texts))
         direct = self._direct(texts)
         if self._graph is None:  # first call: check against the model's own
-            own = self._model.preprocess(texts[:MAX_ROWS])
-            if not self._direct.agrees(direct, own, MAX_ROWS):
+            own = self._model.preprocess(texts[:CHECK_TOKENIZER_ROWS])
+            if not self._direct.agrees(direct, own, CHECK_TOKENIZER_ROWS):
                 logger.info("the tokenizer called directly differs from the model's: not used")
                 self._direct = None
                 return dict(self._model.preprocess(texts))
