@@ -35,12 +35,14 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import torch
 
-from index.model_feeds import model_feeds
+from index.model_feeds import model_feeds, pad_value
 
 logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
+
+Attention = Literal["sdpa", "eager"]  # transformers' names: PyTorch's kernel, or plain ops
 
 LENGTH_STEP = 16  # tokens: a batch is padded up to a multiple of this
 #: Rows per batch, by how attention is traced. A batch's intermediate tensors set a build's peak
@@ -48,7 +50,7 @@ LENGTH_STEP = 16  # tokens: a batch is padded up to a multiple of this
 #: rows ran as fast: flash kernel 16 rows against 32 (AMX; Zen 4 alike); the model's own attention
 #: 8 against 16 (Zen 4: 68.1 against 69.0 µs a token, xling-dev build peak 1.09-1.12 against
 #: 1.34-1.48 GB; 32 rows had peaked at 1.86 GB).
-MAX_ROWS: dict[str, int] = {"sdpa": 16, "eager": 8}
+MAX_ROWS: dict[Attention, int] = {"sdpa": 16, "eager": 8}
 SHAPES = 64  # (batch, length) shapes oneDNN may specialise before PyTorch stops fusing
 MIN_AGREEMENT = 0.999  # the first fused batch must match eager vectors to this cosine
 #: The graph serves every shape whatever the example it was traced on, so the trace runs on a
@@ -58,8 +60,6 @@ MIN_AGREEMENT = 0.999  # the first fused batch must match eager vectors to this 
 TRACE_ROWS, TRACE_LENGTH = 2, 2 * LENGTH_STEP
 CHECK_ROWS = 4
 CHECK_TOKENIZER_ROWS = 16  # texts whose direct tokens must equal the model's own on a first call
-
-Attention = Literal["sdpa", "eager"]  # transformers' names: PyTorch's kernel, or plain ops
 
 
 class FusionMismatchError(RuntimeError):
@@ -170,7 +170,7 @@ class FusedEncoder:
             if have >= width:
                 tensor = tensor[:, :width]
             else:
-                fill = self._pad_id if name == "input_ids" else 0
+                fill = pad_value(name, self._pad_id)
                 tensor = torch.nn.functional.pad(tensor, (0, width - have), value=fill)
             tensors.append(tensor.contiguous())
         return tuple(tensors)
@@ -286,8 +286,7 @@ class _DirectTokenizer:
             mine = direct[name][:rows]
             if mine.shape[1] < width or not torch.equal(mine[:, :width], own[name]):
                 return False
-            fill = self._pad_id if name == "input_ids" else 0
-            if not bool((mine[:, width:] == fill).all()):
+            if not bool((mine[:, width:] == pad_value(name, self._pad_id)).all()):
                 return False
         return True
 

@@ -12,6 +12,12 @@ if TYPE_CHECKING:
     from index.onnx_int8 import Batch
 
 
+def pad_value(name: str, pad_id: int) -> int:
+    """What pads input ``name``: the tokenizer's pad id for input ids, 0 (no token, segment 0)
+    for the attention mask and token types."""
+    return pad_id if name == "input_ids" else 0
+
+
 def model_feeds(encodings: Sequence[Any], inputs: Sequence[str], *, pad_id: int = 0) -> Batch:
     """The graph's ``inputs`` for a batch of ``tokenizers`` encodings padded to the longest
     (input ids with ``pad_id``), and the attention mask (which tokens are real: pooling and
