@@ -34,7 +34,7 @@ from benchmarks.report import markdown_table
 from benchmarks.truncation import chunk_texts
 
 BATCHES = 4  # per length and round
-ROWS = 16  # rows per batch for every variant: what builds ran when benchmarks/README measured it
+ROWS = 16  # rows per batch for every variant unless --rows: what benchmarks/README's table used
 MIN_SECONDS = 2.0  # each length is timed over whole passes until this much time has gone
 NO_ATTENTION = "newsbot_benchmark_no_attention"
 VARIANTS: dict[str, tuple[str, dict[str, str]]] = {  # name: (traced attention, environment)
@@ -61,15 +61,16 @@ def _register_no_attention() -> None:
     AttentionMaskInterface.register(NO_ATTENTION, eager_mask)
 
 
-def measure(variant: str, corpus: Path, lengths: Sequence[int]) -> dict[int, float]:
+def measure(
+    variant: str, corpus: Path, lengths: Sequence[int], rows: int = ROWS
+) -> dict[int, float]:
     """Microseconds per token of ``variant``'s graph at each length, on batches as builds make
-    them (``ROWS`` rows, the same for every variant); runs in a worker."""
+    them (``rows`` rows, the same for every variant); runs in a worker."""
     import torch
 
     from index import fused_encoder
     from index.embedding import SentenceTransformerEmbedder
 
-    rows = ROWS
     texts = chunk_texts(corpus, rows * BATCHES)
 
     attention, _ = VARIANTS[variant]
@@ -80,7 +81,11 @@ def measure(variant: str, corpus: Path, lengths: Sequence[int]) -> dict[int, flo
     model = embedder._model  # the benchmark times graphs, not builds
     if embedder.precision != "bfloat16":
         raise SystemExit("the fused graph needs a CPU where the model runs in bfloat16")
-    encoder = fused_encoder.FusedEncoder(model, attention=attention)  # type: ignore[arg-type]
+    encoder = fused_encoder.FusedEncoder(
+        model,
+        attention=attention,  # type: ignore[arg-type]
+        max_rows=rows,  # every variant runs the asked rows, whatever builds cap it at
+    )
     encoder.encode(texts[:rows], batch_size=rows)  # trace (and check) once
     graph = encoder._graph
     out: dict[int, float] = {}
@@ -99,10 +104,13 @@ def measure(variant: str, corpus: Path, lengths: Sequence[int]) -> dict[int, flo
     return out
 
 
-def _worker(variant: str, corpus: Path, lengths: Sequence[int]) -> dict[int, float]:
+def _worker(variant: str, corpus: Path, lengths: Sequence[int], rows: int) -> dict[int, float]:
+    repo = str(Path(__file__).resolve().parents[1])  # so the worker finds it from anywhere
     env = {**os.environ, **VARIANTS[variant][1]}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [repo, env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "benchmarks.attention", "--corpus", str(corpus)]
-    command += ["--lengths", ",".join(map(str, lengths)), "--worker", variant]
+    command += ["--lengths", ",".join(map(str, lengths)), "--rows", str(rows)]
+    command += ["--worker", variant]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{variant} failed:\n{done.stderr[-2000:]}")
@@ -114,29 +122,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--lengths", default="64,128,192,256", help="tokens per chunk")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rows", type=int, default=ROWS, help="rows per batch")
+    parser.add_argument("--variants", default=",".join(VARIANTS), help="which to time")
     parser.add_argument("--out", type=Path, default=None, help="also write the results as JSON")
     parser.add_argument("--worker", choices=sorted(VARIANTS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     lengths = [int(x) for x in args.lengths.split(",")]
     if args.worker:
-        print(json.dumps(measure(args.worker, args.corpus, lengths)))
+        print(json.dumps(measure(args.worker, args.corpus, lengths, args.rows)))
         return 0
 
-    runs: dict[str, list[dict[int, float]]] = {name: [] for name in VARIANTS}
+    variants = args.variants.split(",")
+    if unknown := set(variants) - set(VARIANTS):
+        parser.error(f"unknown variants {sorted(unknown)}; choose from {sorted(VARIANTS)}")
+    runs: dict[str, list[dict[int, float]]] = {name: [] for name in variants}
     for _ in range(args.rounds):
-        for name in VARIANTS:
-            runs[name].append(_worker(name, args.corpus, lengths))
+        for name in variants:
+            runs[name].append(_worker(name, args.corpus, lengths, args.rows))
     mean = {
         name: {n: sum(run[n] for run in done) / len(done) for n in lengths}
         for name, done in runs.items()
     }
-    rows: list[list[object]] = [[name, *(mean[name][n] for n in lengths)] for name in VARIANTS]
-    share = [(mean["decomposed"][n] - mean["none"][n]) / mean["decomposed"][n] for n in lengths]
-    rows.append(["attention's share of decomposed", *(f"{100 * s:.0f}%" for s in share)])
+    rows: list[list[object]] = [[name, *(mean[name][n] for n in lengths)] for name in variants]
+    if {"decomposed", "none"} <= set(variants):
+        share = [(mean["decomposed"][n] - mean["none"][n]) / mean["decomposed"][n] for n in lengths]
+        rows.append(["attention's share of decomposed", *(f"{100 * s:.0f}%" for s in share)])
     header = ["µs per token", *(f"{n} tokens" for n in lengths)]
     print(markdown_table(header, rows))
     if args.out:
-        result = {"lengths": lengths, "rounds": args.rounds, "runs": runs, "mean": mean}
+        result = {"lengths": lengths, "rows": args.rows, "rounds": args.rounds, "runs": runs}
+        result["mean"] = mean
         args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0
 

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import torch
 
-from index.model_feeds import model_feeds, pad_value
+from index.model_feeds import model_feeds, pad_value, unpadded
 
 logger = logging.getLogger(__name__)
 
@@ -110,11 +110,17 @@ def _round_up(value: int, step: int) -> int:
 
 
 class FusedEncoder:
-    """Encodes with the traced graph of ``model``; traced and checked on first use."""
+    """Encodes with the traced graph of ``model``; traced and checked on first use.
 
-    def __init__(self, model: Any, *, attention: Attention = "sdpa") -> None:
+    ``max_rows`` caps rows per batch (default: ``MAX_ROWS`` for ``attention``).
+    """
+
+    def __init__(
+        self, model: Any, *, attention: Attention = "sdpa", max_rows: int | None = None
+    ) -> None:
         self._model = model
         self._attention = attention
+        self._max_rows = max_rows or MAX_ROWS[attention]
         self._graph: Any = None
         self._inputs: tuple[str, ...] = ()
         pad_id = getattr(model.tokenizer, "pad_token_id", None)
@@ -129,7 +135,7 @@ class FusedEncoder:
         lengths = mask.sum(dim=1)
         order = torch.argsort(lengths, descending=True, stable=True)
         out = np.empty((len(texts), int(self._model.get_embedding_dimension())), np.float32)
-        rows_per_batch = min(batch_size, MAX_ROWS[self._attention])
+        rows_per_batch = min(batch_size, self._max_rows)
         with torch.no_grad(), onednn_fusion():
             for first in range(0, len(texts), rows_per_batch):
                 rows = order[first : first + rows_per_batch]
@@ -262,9 +268,7 @@ class _DirectTokenizer:
             return None
         from tokenizers import Tokenizer
 
-        tokenizer = Tokenizer.from_str(backend.to_str())
-        tokenizer.no_padding()
-        tokenizer.enable_truncation(max_length=int(window))
+        tokenizer = unpadded(Tokenizer.from_str(backend.to_str()), int(window))
         wanted = ("input_ids", "token_type_ids", "attention_mask")
         names = tuple(n for n in wanted if n in getattr(model.tokenizer, "model_input_names", ()))
         return cls(tokenizer, names, pad_id) if "input_ids" in names else None

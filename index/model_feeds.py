@@ -12,6 +12,17 @@ if TYPE_CHECKING:
     from index.onnx_int8 import Batch
 
 
+def unpadded(tokenizer: Any, max_tokens: int | None) -> Any:
+    """``tokenizer`` (a ``tokenizers.Tokenizer``) set to pad nothing, since ``model_feeds`` pads
+    each batch to its own longest, and to truncate at ``max_tokens`` (None: never)."""
+    tokenizer.no_padding()
+    if max_tokens is None:
+        tokenizer.no_truncation()
+    else:
+        tokenizer.enable_truncation(max_length=max_tokens)
+    return tokenizer
+
+
 def pad_value(name: str, pad_id: int) -> int:
     """What pads input ``name``: the tokenizer's pad id for input ids, 0 (no token, segment 0)
     for the attention mask and token types."""

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from index.model_feeds import model_feeds
+from index.model_feeds import model_feeds, unpadded
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -220,13 +220,7 @@ def model_tokenizer(folder: Path, max_tokens: int | None) -> Any:
     (None: never truncating)."""
     from tokenizers import Tokenizer
 
-    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    tokenizer.no_padding()
-    if max_tokens is None:
-        tokenizer.no_truncation()
-    else:
-        tokenizer.enable_truncation(max_length=max_tokens)
-    return tokenizer
+    return unpadded(Tokenizer.from_file(str(folder / "tokenizer.json")), max_tokens)
 
 
 class OnnxEmbedder:
