@@ -31,6 +31,12 @@ _SPECIAL_TOKENS = 8
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
 
+#: Which way of cutting articles an index's chunks come from (its manifest records it). Bump it
+#: when a change to sentence splitting, packing or language detection changes an article's
+#: chunks: an update then chunks every article again instead of keeping the chunks it stored.
+CHUNKER_VERSION = 1
+
+
 @dataclass(frozen=True)
 class ChunkingConfig:
     """How big chunks are. ``max_tokens`` is the model's limit, special tokens included."""
@@ -49,6 +55,16 @@ class ChunkingConfig:
             )
         if self.max_tokens is not None and self.max_tokens < 1:
             raise ValueError(f"max_tokens={self.max_tokens} must be at least 1")
+
+    def record(self) -> dict[str, int | None]:
+        """What an index's manifest keeps of how its chunks were cut: an article stored under an
+        equal record, with the same text and title, would be cut into the same chunks again."""
+        return {
+            "max_words": self.max_words,
+            "overlap_words": self.overlap_words,
+            "max_tokens": self.max_tokens,
+            "version": CHUNKER_VERSION,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -53,17 +53,37 @@ def bm25s_stopwords() -> Any:
     return bm25s.stopwords
 
 
+#: Distinct words whose stems a tokenizer remembers (about 25 MB) before it starts afresh.
+STEM_MEMORY_WORDS = 200_000
+
+
 @dataclass(frozen=True)
 class Tokenizer:
-    """Fold, split on word characters, drop stopwords and one-letter tokens, stem."""
+    """Fold, split on word characters, drop stopwords and one-letter tokens, stem.
+
+    Stems are remembered by word: a corpus repeats its words, and a dictionary lookup costs a
+    third of a call into the stemmer (30,000 OrangeSum chunks: 0.7 against 1.7-2.2 s; ad hoc).
+    """
 
     language: str
+    _stems: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __call__(self, text: str) -> list[str]:
         stop = _stopwords()
         words = [w for w in _TOKEN.findall(fold(text)) if len(w) > 1 and w not in stop]
         stem = stemmer(self.language)
-        return list(stem.stemWords(words)) if stem is not None else words
+        if stem is None:
+            return words
+        stems = self._stems
+        if len(stems) > STEM_MEMORY_WORDS:
+            stems.clear()
+        out = []
+        for word in words:
+            stemmed = stems.get(word)
+            if stemmed is None:
+                stemmed = stems[word] = stem.stemWord(word)
+            out.append(stemmed)
+        return out
 
 
 class LexicalScores(Protocol):

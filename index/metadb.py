@@ -52,6 +52,7 @@ class StoredArticle:
     content_hash: str
     language: str | None
     chunk_ids: tuple[int, ...]
+    spans: tuple[tuple[int, int], ...]  # each chunk's (start, end) in the article's text
 
 
 def migrate(conn: sqlite3.Connection) -> None:
@@ -103,18 +104,21 @@ class MetaDB:
         """Every article with its chunk ids, for incremental builds."""
         with self._lock:
             chunk_rows = self._conn.execute(
-                "SELECT article_id, id FROM chunks ORDER BY article_id, position"
+                "SELECT article_id, id, start, end FROM chunks ORDER BY article_id, position"
             ).fetchall()
             rows = self._conn.execute(
                 "SELECT id, title, text, date, source, url, origin, content_hash, language "
                 "FROM articles"
             ).fetchall()
-        by_article: dict[str, list[int]] = {}
-        for article_id, chunk in chunk_rows:
-            by_article.setdefault(article_id, []).append(chunk)
+        by_article: dict[str, list[tuple[int, int, int]]] = {}
+        for article_id, chunk, start, end in chunk_rows:
+            by_article.setdefault(article_id, []).append((chunk, start, end))
         for aid, title, text, date, source, url, origin, digest, language in rows:
             article = Article(aid, title, text, date, source, url, origin)
-            yield StoredArticle(article, digest, language, tuple(by_article.get(aid, ())))
+            chunks = by_article.get(aid, [])
+            ids = tuple(chunk for chunk, _, _ in chunks)
+            spans = tuple((start, end) for _, start, end in chunks)
+            yield StoredArticle(article, digest, language, ids, spans)
 
     def _rows_for(self, query: str, ids: Iterable[object]) -> list[tuple[Any, ...]]:
         """The rows of ``query`` for the distinct ``ids``, bound to its ``{marks}``."""
