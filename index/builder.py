@@ -3,6 +3,8 @@
 Full builds and incremental updates share one path: both produce a complete new generation.
 Chunk ids derive from content, so any chunk whose vector already exists in the live generation
 (same model) is copied instead of re-embedded: re-indexing unchanged articles costs no model time.
+An unchanged article also keeps its stored chunks when the live generation cut them the way this
+build would (``ChunkingConfig.record``), so an update does not chunk the whole index again.
 """
 
 from __future__ import annotations
