@@ -26,7 +26,7 @@ from index.embedding_pool import encoding_pool
 from index.errors import IndexMismatchError
 from index.language import detect_language
 from index.lexical import BM25Index
-from index.metadb import DB_FILE, MetaDB
+from index.metadb import DB_FILE, MetaDB, StoredArticle
 from index.milvus_backend import previous_vectors
 from index.models import Article, Chunk, LoadReport, SkippedInput
 from index.store import (
@@ -115,37 +115,39 @@ class BuildReport:
 class _Previous:
     """The live generation, as far as a new build can reuse it."""
 
-    articles: dict[str, tuple[Article, str]]  # id → (article, content hash)
+    articles: dict[str, StoredArticle]
     vectors: dict[int, int]  # chunk id → row in ``matrix``
     matrix: NDArray[np.float32]
-    #: id → (language, chunk ids, spans) of every article, when this build cuts chunks as the
-    #: live generation did (the same chunking record); else empty.
-    chunked: dict[str, tuple[str, tuple[int, ...], tuple[tuple[int, int], ...]]]
+    same_cuts: bool  # its chunks were cut as this build cuts them (the same chunking record)
 
     def kept_chunks(self, articles: Sequence[Article]) -> dict[str, tuple[str, list[Chunk]]]:
         """Language and chunks of each of ``articles`` that is stored unchanged: chunking it
         again would give the same (on a 140k-chunk index, re-chunking took 53 s of an 83 s update
         that added 5 articles)."""
+        if not self.same_cuts:
+            return {}
         kept: dict[str, tuple[str, list[Chunk]]] = {}
         for article in articles:
-            stored = self.chunked.get(article.id)
-            old = self.articles.get(article.id)
-            if stored is None or old is None or old[1] != article.content_hash:
+            stored = self.articles.get(article.id)
+            if (
+                stored is None
+                or not stored.language
+                or not stored.chunk_ids
+                or stored.content_hash != article.content_hash
+            ):
                 continue
-            language, ids, spans = stored
-            kept[article.id] = (language, _chunks_at(article, ids, spans))
+            kept[article.id] = (stored.language, _chunks_at(article, stored))
         return kept
 
 
-def _chunks_at(
-    article: Article, ids: Sequence[int], spans: Sequence[tuple[int, int]]
-) -> list[Chunk]:
+def _chunks_at(article: Article, stored: StoredArticle) -> list[Chunk]:
+    """``stored``'s chunks, their text read from ``article`` (the same text: equal hashes)."""
     text, title = article.text, article.title
     return [
         Chunk(
             id=cid, article_id=article.id, text=text[start:end], start=start, end=end, title=title
         )
-        for cid, (start, end) in zip(ids, spans, strict=True)
+        for cid, (start, end) in zip(stored.chunk_ids, stored.spans, strict=True)
     ]
 
 
@@ -244,20 +246,14 @@ def _load_previous(
                 f"configured model is {embedder.model_id}; {rebuild_hint(store.root)}"
             ) from None
         return None  # a full build with another model starts from nothing
-    same_cuts = manifest.chunking == chunking.record()
-    articles: dict[str, tuple[Article, str]] = {}
-    chunked: dict[str, tuple[str, tuple[int, ...], tuple[tuple[int, int], ...]]] = {}
     db = MetaDB(directory / DB_FILE, readonly=True)
     try:
-        for stored in db.stored_articles():
-            articles[stored.article.id] = (stored.article, stored.content_hash)
-            if same_cuts and stored.language and stored.chunk_ids:
-                chunked[stored.article.id] = (stored.language, stored.chunk_ids, stored.spans)
+        articles = {stored.article.id: stored for stored in db.stored_articles()}
     finally:
         db.close()
     ids, matrix = previous_vectors(store.backend, directory, mode, embedder.dimension)
     rows = {int(chunk): row for row, chunk in enumerate(ids)}
-    return _Previous(articles, rows, matrix, chunked)
+    return _Previous(articles, rows, matrix, manifest.chunking == chunking.record())
 
 
 def _final_articles(
@@ -266,12 +262,12 @@ def _final_articles(
     old = previous.articles if previous else {}
     final: dict[str, Article] = {}
     if mode == "update":
-        final = {aid: article for aid, (article, _) in old.items()}
+        final = {aid: stored.article for aid, stored in old.items()}
     for article in read:
         before = old.get(article.id)
         if before is None:
             report.added += 1
-        elif before[1] != article.content_hash:
+        elif before.content_hash != article.content_hash:
             report.updated += 1
         else:
             report.unchanged += 1
