@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -31,6 +29,7 @@ from typing import Any
 
 from benchmarks.int8_vnni import shaped_batches
 from benchmarks.report import markdown_table
+from benchmarks.run import run_child
 from benchmarks.truncation import chunk_texts
 
 BATCHES = 4  # per length and round
@@ -105,16 +104,11 @@ def measure(
 
 
 def _worker(variant: str, corpus: Path, lengths: Sequence[int], rows: int) -> dict[int, float]:
-    repo = str(Path(__file__).resolve().parents[1])  # so the worker finds it from anywhere
-    env = {**os.environ, **VARIANTS[variant][1]}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [repo, env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "benchmarks.attention", "--corpus", str(corpus)]
+    command = [sys.executable, "-m", "benchmarks.attention", "--corpus", str(corpus.resolve())]
     command += ["--lengths", ",".join(map(str, lengths)), "--rows", str(rows)]
     command += ["--worker", variant]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{variant} failed:\n{done.stderr[-2000:]}")
-    return {int(k): v for k, v in json.loads(done.stdout.splitlines()[-1]).items()}
+    done = run_child(command, extra_env=VARIANTS[variant][1])
+    return {int(k): v for k, v in done.result.items()}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -69,20 +67,22 @@ def _new_articles(corpus: Path, count: int, target: Path) -> list[Path]:
 
 
 def _run(tree: Path, index: Path, folders: Sequence[Path], scratch: Path) -> list[dict[str, Any]]:
+    """The worker's two updates of a fresh copy of ``index``, with ``tree``'s packages."""
+    from benchmarks.run import run_child
+
     copy = scratch / "index"
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(index, copy)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
-    env.update(HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", PYTHONPATH=str(tree))
     # Run as a file, not ``-m``: an older tree has no benchmarks.update of its own.
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", str(copy)]
     command += [str(folder) for folder in folders]
-    done = subprocess.run(command, env=env, cwd=scratch, capture_output=True, text=True)
-    shutil.rmtree(copy, ignore_errors=True)
-    if done.returncode != 0:
-        raise SystemExit(f"the update in {tree} failed:\n{done.stderr[-2000:]}")
-    result: list[dict[str, Any]] = json.loads(done.stdout.splitlines()[-1])
-    return result
+    try:
+        updates: list[dict[str, Any]] = run_child(
+            command, extra_env={"PYTHONPATH": str(tree)}
+        ).result["updates"]
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+    return updates
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--worker", nargs="+", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        print(json.dumps(_worker(args.worker[0], args.worker[1:])))
+        print(json.dumps({"updates": _worker(args.worker[0], args.worker[1:])}))
         return 0
     if args.index is None or args.corpus is None:
         parser.error("--index and --corpus are required")
